@@ -1,0 +1,65 @@
+//! The command line (clap definitions only).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// watchsim: replay incidents against the rotation schedules of a shared 24/7 watch and
+/// measure the time from alert to the responsible local police response.
+#[derive(Debug, Parser)]
+#[command(name = "watchsim", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command, `run` the default study.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check scenario files and print OK or every error.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print who holds the watch when, hours per member, gaps and overlaps; write coverage.csv.
+    Schedule(ScheduleArgs),
+    /// Simulate a scenario and write its reports.
+    Run(RunArgs),
+}
+
+/// Options of `watchsim schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Only this agency count (default: every count of the experiment).
+    #[arg(long, short = 'k', value_name = "K")]
+    pub agencies: Option<usize>,
+    /// Only this schedule (default: every schedule of the experiment).
+    #[arg(long, value_name = "NAME")]
+    pub schedule: Option<String>,
+    /// Folder for coverage.csv (default: reports/<scenario>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options of `watchsim run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Scenario file (TOML); without it, the built-in default study.
+    pub file: Option<PathBuf>,
+    /// Replications per cell (default: the scenario's).
+    #[arg(long, short = 'r', value_name = "N")]
+    pub replications: Option<u32>,
+    /// Master seed (default: the scenario's).
+    #[arg(long, short = 's', value_name = "S")]
+    pub seed: Option<u64>,
+    /// Report folder (default: reports/<scenario>/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also write incidents.csv: one row per incident and cell.
+    #[arg(long)]
+    pub trace: bool,
+}

@@ -1,0 +1,35 @@
+//! watchsim: a discrete-event simulator for a multinational, around-the-clock watch
+//! shared by several police agencies ("follow-the-sun").
+//!
+//! A [`Scenario`](scenario::Scenario) describes the roster, the incidents and the rotation
+//! schedules; [`schedule::compile`] turns a schedule into exact UTC coverage.
+//!
+//! ```
+//! use watchsim::scenario::Scenario;
+//! use watchsim::schedule;
+//!
+//! let text = r#"
+//! name = "two-desks"
+//! [incidents]
+//! rate = "10/day"
+//! [[agency]]
+//! id = "uk"
+//! tz = "Europe/London"
+//! weight = 1.0
+//! [[schedule]]
+//! name = "office"
+//! kind = "home_hours"
+//! "#;
+//! let scenario = Scenario::from_toml(text, "two-desks.toml").unwrap();
+//! let coverage = schedule::compile(&scenario, &scenario.schedules[0], 1);
+//! // Office hours 09:00-17:00 on weekdays: 40 of 168 hours a week.
+//! let share = coverage.held_secs(0) / coverage.horizon;
+//! assert!((share - 40.0 / 168.0).abs() < 0.01);
+//! ```
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod commands;
+pub mod report;
+pub mod scenario;
+pub mod schedule;

@@ -1,0 +1,56 @@
+//! Everything a run leaves behind: CSV tables, charts, the HTML page, the console table.
+//!
+//! Exporters are pure (results in, bytes out); [`write_atomic`] is the one place that
+//! writes files, so an interrupted run never leaves a half-written one.
+
+pub mod csv;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// A file that could not be written.
+#[derive(Debug, Error)]
+#[error("cannot write {path}: {source}")]
+pub struct WriteError {
+    /// The file or folder concerned.
+    pub path: PathBuf,
+    /// What the system said.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
+/// so readers see the old file or the new one, never a truncated one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let wrap = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| WriteError { path: p, source }
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(wrap(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(WriteError {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    Ok(())
+}

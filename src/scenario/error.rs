@@ -1,0 +1,262 @@
+//! Errors in a scenario file, each pinned to a file, line, column and key.
+
+use std::fmt;
+use std::ops::Range;
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The file, as the user named it.
+    pub path: String,
+    /// 1-based line (0 when the problem is not at one place, e.g. an unreadable file).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Where in the file's structure: `[incidents] rate`, `[[agency]] #2 (uk) desk.close`.
+    pub key: String,
+    /// What was wrong and what is accepted.
+    pub message: String,
+    /// The offending source line, for display.
+    pub snippet: Option<(String, usize, usize)>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: ", self.path)?;
+        } else {
+            write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some((text, start, len)) = &self.snippet {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            write!(
+                f,
+                "\n {pad} |\n {number} | {text}\n {pad} | {}{}",
+                " ".repeat(*start),
+                "^".repeat((*len).max(1))
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems found in one scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+/// A scenario's text with its name, able to turn byte spans into lines, columns and keys.
+pub(crate) struct Source<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at `span`; `key` names the key, or is worked out from the text.
+    pub fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: Option<&str>,
+        message: String,
+    ) -> ScenarioError {
+        let Some(span) = span else {
+            return ScenarioError {
+                path: self.path.to_string(),
+                line: 0,
+                column: 0,
+                key: key.unwrap_or_default().to_string(),
+                message,
+                snippet: None,
+            };
+        };
+        let start = span.start.min(self.text.len());
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        let line = self.text[..start].matches('\n').count() + 1;
+        let line_text = &self.text[line_start..line_end];
+        let column = self.text[line_start..start].chars().count() + 1;
+        let len = self.text[start..span.end.min(line_end).max(start)]
+            .chars()
+            .count();
+        let path = self.table_path(line_start);
+        let key = match key {
+            Some(k) => format!("{path}{}{k}", if path.is_empty() { "" } else { " " }),
+            None => {
+                let inferred = key_before(&self.text[line_start..start]);
+                match (path.is_empty(), inferred.is_empty()) {
+                    (true, _) => inferred,
+                    (false, true) => path,
+                    (false, false) => format!("{path} {inferred}"),
+                }
+            }
+        };
+        ScenarioError {
+            path: self.path.to_string(),
+            line,
+            column,
+            key,
+            message,
+            snippet: Some((line_text.trim_end().to_string(), column - 1, len)),
+        }
+    }
+
+    /// The table header in force at byte `pos`: `[incidents]`, or `[[agency]] #2 (uk)`.
+    fn table_path(&self, pos: usize) -> String {
+        let before = &self.text[..pos];
+        let mut header = None;
+        let mut header_at = 0;
+        for (offset, line) in line_offsets(before) {
+            let t = line.trim();
+            if t.starts_with('[') && !t.starts_with("[ ") && t.contains(']') && !t.contains('=') {
+                header = Some(t.split('#').next().unwrap_or(t).trim().to_string());
+                header_at = offset;
+            }
+        }
+        let Some(header) = header else {
+            return String::new();
+        };
+        if let Some(name) = header.strip_prefix("[[").and_then(|h| h.strip_suffix("]]")) {
+            let index = line_offsets(before)
+                .filter(|(_, l)| l.trim().starts_with(&format!("[[{name}]]")))
+                .count();
+            // Name the element by its id or name when it has one, as users know it by that.
+            let body_end = self.text[header_at..]
+                .find("\n[")
+                .map_or(self.text.len(), |i| header_at + i);
+            let label = line_offsets(&self.text[header_at..body_end])
+                .filter_map(|(_, l)| {
+                    let (k, v) = l.split_once('=')?;
+                    let k = k.trim();
+                    (k == "id" || k == "name").then(|| v.trim().trim_matches('"').to_string())
+                })
+                .next();
+            match label {
+                Some(l) => format!("[[{name}]] #{index} ({l})"),
+                None => format!("[[{name}]] #{index}"),
+            }
+        } else {
+            header
+        }
+    }
+}
+
+fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len() + 1;
+        Some((start, line))
+    })
+}
+
+/// The dotted key whose value starts right after `prefix` on a line: `rate` for
+/// `rate = `, `desk.close` for `desk = { open = "08:00", close = `.
+fn key_before(prefix: &str) -> String {
+    let mut keys = Vec::new();
+    let mut depth = 0i32;
+    let bytes: Vec<char> = prefix.chars().collect();
+    let mut i = bytes.len();
+    let mut want_key = true;
+    while i > 0 {
+        i -= 1;
+        let c = bytes[i];
+        match c {
+            '}' | ']' => depth += 1,
+            '{' | '[' => {
+                if depth == 0 {
+                    want_key = c == '{';
+                } else {
+                    depth -= 1;
+                }
+            }
+            '=' if depth == 0 && want_key => {
+                let end = i;
+                let mut j = end;
+                while j > 0 && bytes[j - 1] == ' ' {
+                    j -= 1;
+                }
+                let key_end = j;
+                while j > 0 && (bytes[j - 1].is_alphanumeric() || "_-.\"".contains(bytes[j - 1])) {
+                    j -= 1;
+                }
+                let key: String = bytes[j..key_end].iter().collect();
+                if !key.is_empty() {
+                    keys.push(key.trim_matches('"').to_string());
+                }
+                want_key = false;
+                i = j;
+            }
+            _ => {}
+        }
+    }
+    keys.reverse();
+    keys.join(".")
+}
+
+/// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_found_before_values() {
+        assert_eq!(key_before("rate = "), "rate");
+        assert_eq!(
+            key_before("desk = { open = \"08:00\", close = "),
+            "desk.close"
+        );
+        assert_eq!(
+            key_before("severity = [ { class = \"a\", share = 0.5 }, { class = \"b\", share = "),
+            "severity.share"
+        );
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(
+            did_you_mean("rat", ["rate", "file", "profile"]),
+            Some("rate")
+        );
+        assert_eq!(
+            did_you_mean("Europe/Londn", ["Europe/London", "Asia/Tokyo"]),
+            Some("Europe/London")
+        );
+        assert_eq!(did_you_mean("zzz", ["rate"]), None);
+    }
+}

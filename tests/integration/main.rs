@@ -1,0 +1,3 @@
+//! watchsim's integration tests (one binary).
+
+mod scenarios;

@@ -1,0 +1,1 @@
+//! Scenario files: the shipped ones validate, bad ones fail clearly.

@@ -8,11 +8,14 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::cli::{Cli, Command, RunArgs, ScheduleArgs};
-use crate::report::csv::{CoverageRow, to_csv};
+use crate::experiment::{RunResult, Study};
+use crate::report::csv::{CoverageRow, sla_label, to_csv};
+use crate::report::runs::{incidents_table, pooled, runs_table};
 use crate::report::write_atomic;
 use crate::scenario::units::{DAY, WEEK};
 use crate::scenario::{Rule, Scenario, ScenarioErrors};
 use crate::schedule::{self, Coverage, Horizon, Interval, IntervalKind, member_names};
+use crate::stats::ALERT_TO_RESPONSE;
 
 /// Exit status for bad input (a scenario, trace or command line that cannot be used).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -294,7 +297,87 @@ fn recurring_runs<'a>(items: &[&'a Interval]) -> Vec<Vec<&'a Interval>> {
     runs
 }
 
+/// The default study, built into the binary so that `watchsim run` works anywhere.
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/founders-2006.toml");
+
 fn run(args: RunArgs) -> Result<ExitCode> {
-    let _ = args;
-    bail!("`watchsim run` is not built yet")
+    let mut scenario = match &args.file {
+        Some(path) => load(path)?,
+        None => Scenario::from_toml(DEFAULT_SCENARIO, "(built-in default scenario)")?,
+    };
+    if let Some(r) = args.replications {
+        if r == 0 {
+            bail!(BadInput("--replications 0: expected at least 1".into()));
+        }
+        scenario.experiment.replications = r;
+    }
+    if let Some(seed) = args.seed {
+        scenario.experiment.seed = seed;
+    }
+    let dir = report_dir(&scenario, args.out.as_deref());
+    let started = std::time::Instant::now();
+    let study = Study::new(scenario).map_err(|e| BadInput(e.to_string()))?;
+    let results = study.run(args.trace);
+    let elapsed = started.elapsed();
+
+    let runs = runs_table(&study, &results);
+    write_atomic(&dir.join("runs.csv"), &runs.to_csv())?;
+    if args.trace {
+        write_atomic(
+            &dir.join("incidents.csv"),
+            &incidents_table(&study, &results).to_csv(),
+        )?;
+    }
+    print_headline(&study, &results);
+    let incidents: u64 = results
+        .iter()
+        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
+        .sum();
+    println!(
+        "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
+        results.len(),
+        elapsed.as_secs_f64(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_headline(study: &Study, results: &[RunResult]) {
+    let s = &study.scenario;
+    let pooled = pooled(study, results);
+    let sla = &s.experiment.sla;
+    let two_hours = sla
+        .iter()
+        .position(|&t| t == 7200.0)
+        .unwrap_or(sla.len() / 2);
+    println!(
+        "{:<22} {:>3} {:>8} {:>7} {:>9} {:>9} {:>8}",
+        "schedule",
+        "k",
+        "n",
+        "missed",
+        "p50 (m)",
+        "p95 (m)",
+        sla_label(sla[two_hours])
+    );
+    for (i, classes) in pooled.iter().enumerate() {
+        let cell = &study.cells[i % study.cells.len()];
+        let all = classes.last().expect("the pooled summary has an all row");
+        let label = &study.variants[i / study.cells.len()].label;
+        let name = if label.is_empty() {
+            s.schedules[cell.schedule].name.clone()
+        } else {
+            format!("{} [{label}]", s.schedules[cell.schedule].name)
+        };
+        println!(
+            "{:<22} {:>3} {:>8} {:>6.2}% {:>9.1} {:>9.1} {:>7.1}%",
+            name,
+            cell.k,
+            all.n,
+            100.0 * all.missed_share(),
+            all.quantile(ALERT_TO_RESPONSE, 0.5) / 60.0,
+            all.quantile(ALERT_TO_RESPONSE, 0.95) / 60.0,
+            100.0 * all.share_within(two_hours)
+        );
+    }
 }

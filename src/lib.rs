@@ -30,6 +30,10 @@
 
 pub mod cli;
 pub mod commands;
+pub mod engine;
+pub mod experiment;
+pub mod incidents;
 pub mod report;
 pub mod scenario;
 pub mod schedule;
+pub mod stats;

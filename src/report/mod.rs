@@ -4,6 +4,7 @@
 //! writes files, so an interrupted run never leaves a half-written one.
 
 pub mod csv;
+pub mod runs;
 
 use std::fs;
 use std::io::Write;

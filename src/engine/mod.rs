@@ -1,0 +1,796 @@
+//! The event loop: one schedule, one agency count, one replication.
+//!
+//! It sees plain numbers only: seconds from the horizon start, roster indices, and the
+//! pre-drawn work of each incident. Detection, referral, desk and police need no shared
+//! resource, so they are computed directly; only the triage desks, with their queues,
+//! analysts and shift changes, need events.
+
+mod queue;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::incidents::{Incident, REST_OF_WORLD, handoff_delay};
+use crate::scenario::units::Dist;
+use crate::scenario::{Desk, Discipline, InProgress, Scenario};
+use crate::schedule::{Coverage, desk_hours};
+use queue::{CaseKey, DeskQueue};
+
+/// How an incident ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// The local police responded before the horizon.
+    Responded,
+    /// The visibility window closed before the watch detected it.
+    Missed,
+    /// Still in progress at the horizon.
+    Open,
+}
+
+impl Status {
+    /// The name used in the outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Responded => "responded",
+            Status::Missed => "missed",
+            Status::Open => "open",
+        }
+    }
+}
+
+/// What happened to one incident: timestamps and stage lengths in seconds. Stages an
+/// incident did not reach are NaN.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// How it ended.
+    pub status: Status,
+    /// Member that triaged it (or was holding it at the horizon), if any.
+    pub watch_agency: Option<u16>,
+    /// When the watch detected it.
+    pub alert: f64,
+    /// When the police responded.
+    pub response: f64,
+    /// Signal to alert.
+    pub detect: f64,
+    /// Waiting for an analyst, including waits through gaps.
+    pub queue: f64,
+    /// Triage work.
+    pub triage: f64,
+    /// Handoff delays paid passing between desks.
+    pub handoff: f64,
+    /// Referral transit.
+    pub referral: f64,
+    /// Waiting for the receiving desk to accept.
+    pub desk: f64,
+    /// Police response.
+    pub police: f64,
+}
+
+impl Outcome {
+    fn unreached(status: Status) -> Outcome {
+        Outcome {
+            status,
+            watch_agency: None,
+            alert: f64::NAN,
+            response: f64::NAN,
+            detect: f64::NAN,
+            queue: f64::NAN,
+            triage: f64::NAN,
+            handoff: f64::NAN,
+            referral: f64::NAN,
+            desk: f64::NAN,
+            police: f64::NAN,
+        }
+    }
+
+    /// Alert to response, seconds.
+    pub fn alert_to_response(&self) -> f64 {
+        self.response - self.alert
+    }
+}
+
+/// Receives each incident's outcome as it is decided (in no particular order).
+pub trait Sink {
+    /// Called once per incident of the stream.
+    fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome);
+}
+
+/// Per-run facts about the desks and the rotation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunTotals {
+    /// Boundaries at which a member left the watch and another held it.
+    pub handoffs: u64,
+    /// Cases passed between desks.
+    pub cases_moved: u64,
+    /// Per member: analyst-seconds on watch (staff × time holding the watch).
+    pub analyst_secs: Vec<f64>,
+    /// Per member: analyst-seconds spent triaging.
+    pub busy_secs: Vec<f64>,
+    /// Per member: cases it finished triaging.
+    pub triaged: Vec<u64>,
+    /// Per member and UTC hour of day: cases whose triage it started.
+    pub starts_by_hour: Vec<[u64; 24]>,
+    /// Seconds any member held the watch.
+    pub covered_secs: f64,
+}
+
+/// The parts of a scenario the engine needs, as plain numbers.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Analysts per desk, by roster index.
+    pub staff: Vec<u32>,
+    /// Queue order.
+    pub discipline: Discipline,
+    /// Preemptive-resume priority.
+    pub preemptive: bool,
+    /// Cases in triage at a handoff.
+    pub in_progress: InProgress,
+    /// Handoff delay distribution.
+    pub handoff: Dist,
+    /// Per agency: classes that get a call-out (bit mask), 0 for 24/7 desks.
+    pub callout_for: Vec<u64>,
+    /// Per agency: desk opening intervals by its own hours (`None`: 24/7).
+    pub desk_hours: Vec<Option<Vec<(f64, f64)>>>,
+    /// Horizon length, seconds.
+    pub horizon: f64,
+}
+
+impl EngineConfig {
+    /// Extracts the engine's view of a scenario.
+    pub fn new(scenario: &Scenario) -> EngineConfig {
+        EngineConfig {
+            staff: scenario.agencies.iter().map(|a| a.watch_staff).collect(),
+            discipline: scenario.watch.discipline,
+            preemptive: scenario.watch.preemptive,
+            in_progress: scenario.watch.in_progress,
+            handoff: scenario.watch.handoff,
+            callout_for: scenario
+                .agencies
+                .iter()
+                .map(|a| match &a.desk {
+                    Desk::Hours {
+                        callout: Some(_),
+                        callout_for,
+                        ..
+                    } => *callout_for,
+                    _ => 0,
+                })
+                .collect(),
+            desk_hours: desk_hours(scenario),
+            horizon: scenario.experiment.horizon(),
+        }
+    }
+}
+
+/// A compiled schedule at one agency count, ready for the engine.
+#[derive(Debug, Clone)]
+pub struct CellPlan {
+    /// Agency count: members are roster indices below `k`.
+    pub k: usize,
+    /// Who holds the watch when.
+    pub coverage: Coverage,
+    /// Covered seconds before each segment start (for detection).
+    covered_before: Vec<f64>,
+    /// Per agency: when its desk accepts referrals (own hours or holding the watch),
+    /// as sorted disjoint intervals; `None` for always.
+    accept: Vec<Option<Vec<(f64, f64)>>>,
+}
+
+impl CellPlan {
+    /// Prepares a coverage for the engine.
+    pub fn new(config: &EngineConfig, coverage: Coverage, k: usize) -> CellPlan {
+        let mut covered_before = Vec::with_capacity(coverage.starts.len() + 1);
+        let mut acc = 0.0;
+        for i in 0..coverage.starts.len() {
+            covered_before.push(acc);
+            if coverage.masks[i] != 0 {
+                acc += coverage.end(i) - coverage.starts[i];
+            }
+        }
+        covered_before.push(acc);
+        let accept = config
+            .desk_hours
+            .iter()
+            .enumerate()
+            .map(|(j, hours)| {
+                hours.as_ref().map(|hours| {
+                    let mut all = hours.clone();
+                    if j < k {
+                        let bit = 1u64 << j;
+                        all.extend(
+                            (0..coverage.masks.len())
+                                .filter(|&i| coverage.masks[i] & bit != 0)
+                                .map(|i| (coverage.starts[i], coverage.end(i))),
+                        );
+                    }
+                    merge_intervals(all)
+                })
+            })
+            .collect();
+        CellPlan {
+            k,
+            coverage,
+            covered_before,
+            accept,
+        }
+    }
+
+    /// When an incident signalled at `signal` needing `effort` seconds of watch-held time
+    /// is detected: detection accrues only while some member holds the watch.
+    /// Infinite if the watch is never held long enough before the horizon.
+    pub fn alert_time(&self, signal: f64, effort: f64) -> f64 {
+        let c = &self.coverage;
+        let s = c.segment_at(signal);
+        let covered_at_signal = self.covered_before[s]
+            + if c.masks[s] != 0 {
+                signal - c.starts[s]
+            } else {
+                0.0
+            };
+        let target = covered_at_signal + effort;
+        // First segment, from the signal's on, whose end has covered time >= target.
+        let mut i = s.max(self.covered_before[1..].partition_point(|&x| x < target));
+        while i < c.masks.len() && c.masks[i] == 0 {
+            i += 1;
+        }
+        if i == c.masks.len() {
+            return f64::INFINITY;
+        }
+        (c.starts[i] + (target - self.covered_before[i])).max(signal)
+    }
+
+    /// When agency `j`'s desk accepts a referral arriving at `t` (`t` itself if open).
+    fn accept_time(&self, j: usize, t: f64) -> f64 {
+        match &self.accept[j] {
+            None => t,
+            Some(intervals) => {
+                let i = intervals.partition_point(|&(_, end)| end <= t);
+                match intervals.get(i) {
+                    Some(&(start, _)) => start.max(t),
+                    None => f64::INFINITY,
+                }
+            }
+        }
+    }
+}
+
+fn merge_intervals(mut v: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(v.len());
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Event kinds, in the order they are handled at equal times: a triage that ends at a
+/// boundary ends before the watch changes hands, and a case that arrives at a boundary
+/// goes to the incoming desk.
+const EV_SERVICE_DONE: u8 = 0;
+const EV_BOUNDARY: u8 = 1;
+const EV_HANDOFF_ARRIVE: u8 = 2;
+const EV_ALERT: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    time: u64,
+    kind: u8,
+    seq: u64,
+    /// Case slot (service done, handoff) or incident index (alert).
+    subject: u32,
+    /// Desk (handoff) or case version (service done).
+    extra: u32,
+}
+
+/// Non-negative f64 to u64 with the same order.
+#[inline]
+fn time_key(t: f64) -> u64 {
+    debug_assert!(t >= 0.0);
+    t.to_bits()
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    incident: u32,
+    /// Desk the case is at (or last was at, while waiting for the watch).
+    desk: u16,
+    remaining: f64,
+    handoff: f64,
+    handoffs: u32,
+    service_start: f64,
+    version: u32,
+    key: CaseKey,
+}
+
+struct DeskState {
+    queue: DeskQueue,
+    /// Case slots in triage.
+    serving: Vec<u32>,
+}
+
+/// The mutable state of one run.
+struct Run<'a, S: Sink> {
+    config: &'a EngineConfig,
+    plan: &'a CellPlan,
+    incidents: &'a [Incident],
+    sink: &'a mut S,
+    events: BinaryHeap<Reverse<Event>>,
+    seq: u64,
+    cases: Vec<Case>,
+    free: Vec<u32>,
+    desks: Vec<DeskState>,
+    /// Cases waiting for anyone to hold the watch.
+    pool: DeskQueue,
+    mask: u64,
+    totals: RunTotals,
+}
+
+/// Simulates one (schedule, agency count, replication): every incident's outcome goes
+/// to `sink`; the desks' totals are returned.
+pub fn simulate<S: Sink>(
+    config: &EngineConfig,
+    plan: &CellPlan,
+    incidents: &[Incident],
+    sink: &mut S,
+) -> RunTotals {
+    let k = plan.k;
+    let coverage = &plan.coverage;
+    let mut totals = RunTotals {
+        analyst_secs: (0..k)
+            .map(|m| coverage.held_secs(m) * f64::from(config.staff[m]))
+            .collect(),
+        busy_secs: vec![0.0; k],
+        triaged: vec![0; k],
+        starts_by_hour: vec![[0; 24]; k],
+        ..RunTotals::default()
+    };
+    totals.covered_secs = (0..coverage.masks.len())
+        .filter(|&i| coverage.masks[i] != 0)
+        .map(|i| coverage.end(i) - coverage.starts[i])
+        .sum();
+    let mut run = Run {
+        config,
+        plan,
+        incidents,
+        sink,
+        events: BinaryHeap::with_capacity(64),
+        seq: 0,
+        cases: Vec::new(),
+        free: Vec::new(),
+        desks: (0..k)
+            .map(|_| DeskState {
+                queue: DeskQueue::default(),
+                serving: Vec::new(),
+            })
+            .collect(),
+        pool: DeskQueue::default(),
+        mask: coverage.masks[0],
+        totals,
+    };
+    run.run();
+    run.totals
+}
+
+impl<S: Sink> Run<'_, S> {
+    fn push(&mut self, time: f64, kind: u8, subject: u32, extra: u32) {
+        self.seq += 1;
+        self.events.push(Reverse(Event {
+            time: time_key(time),
+            kind,
+            seq: self.seq,
+            subject,
+            extra,
+        }));
+    }
+
+    fn run(&mut self) {
+        let horizon = self.config.horizon;
+        let coverage = &self.plan.coverage;
+        let mut next_incident = 0usize;
+        let mut next_boundary = 1usize;
+        loop {
+            let boundary_time = coverage
+                .starts
+                .get(next_boundary)
+                .copied()
+                .unwrap_or(f64::INFINITY);
+            let boundary = (time_key(boundary_time.min(f64::MAX)), EV_BOUNDARY);
+            let event = self.events.peek().map(|Reverse(e)| (e.time, e.kind));
+            // Alerts never precede their signals: release every signal up to the next
+            // event before handling it.
+            let next_time = match event {
+                Some(e) if e < boundary => f64::from_bits(e.0),
+                _ => boundary_time,
+            };
+            while next_incident < self.incidents.len()
+                && self.incidents[next_incident].signal <= next_time
+            {
+                self.signal(next_incident as u32);
+                next_incident += 1;
+            }
+            let event = self.events.peek().map(|Reverse(e)| (e.time, e.kind));
+            let take_event = matches!(event, Some(e) if e < boundary);
+            let now = if take_event {
+                f64::from_bits(event.expect("peeked").0)
+            } else {
+                boundary_time
+            };
+            if now >= horizon {
+                break;
+            }
+            if take_event {
+                let Reverse(e) = self.events.pop().expect("peeked");
+                match e.kind {
+                    EV_SERVICE_DONE => self.service_done(now, e.subject, e.extra),
+                    EV_HANDOFF_ARRIVE => self.arrive(now, e.subject, e.extra as usize),
+                    EV_ALERT => self.alert(now, e.subject),
+                    _ => unreachable!("boundaries are not queued"),
+                }
+            } else {
+                self.boundary(now, coverage.masks[next_boundary]);
+                next_boundary += 1;
+            }
+        }
+        // Signals after the last event but before the horizon.
+        while next_incident < self.incidents.len() && self.incidents[next_incident].signal < horizon
+        {
+            self.signal(next_incident as u32);
+            next_incident += 1;
+        }
+        self.close(horizon);
+    }
+
+    /// A signal appears: work out when (and whether) the watch detects it.
+    fn signal(&mut self, index: u32) {
+        let inc = &self.incidents[index as usize];
+        let alert = self.plan.alert_time(inc.signal, inc.detect);
+        let closes = inc.signal + inc.visibility;
+        let horizon = self.config.horizon;
+        if alert > closes {
+            let status = if closes < horizon {
+                Status::Missed
+            } else {
+                Status::Open
+            };
+            self.sink.record(index, inc, &Outcome::unreached(status));
+        } else if alert >= horizon {
+            self.sink
+                .record(index, inc, &Outcome::unreached(Status::Open));
+        } else {
+            self.push(alert, EV_ALERT, index, 0);
+        }
+    }
+
+    /// The member a case goes to when `mask` holds the watch: its own agency if holding,
+    /// else the first holder in roster order.
+    fn route(&self, incident: u32, mask: u64) -> Option<usize> {
+        if mask == 0 {
+            return None;
+        }
+        let j = self.incidents[incident as usize].jurisdiction;
+        if j != REST_OF_WORLD && (j as usize) < 64 && mask & (1 << j) != 0 {
+            Some(j as usize)
+        } else {
+            Some(mask.trailing_zeros() as usize)
+        }
+    }
+
+    fn alert(&mut self, now: f64, index: u32) {
+        let inc = &self.incidents[index as usize];
+        let rank = match self.config.discipline {
+            Discipline::Priority => inc.class,
+            Discipline::Fifo => 0,
+        };
+        let case = Case {
+            incident: index,
+            desk: u16::MAX,
+            remaining: inc.triage,
+            handoff: 0.0,
+            handoffs: 0,
+            service_start: 0.0,
+            version: 0,
+            key: CaseKey::new(rank, now, index),
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.cases[s as usize] = case;
+                s
+            }
+            None => {
+                self.cases.push(case);
+                (self.cases.len() - 1) as u32
+            }
+        };
+        match self.route(index, self.mask) {
+            Some(d) => {
+                self.cases[slot as usize].desk = d as u16;
+                self.enqueue(now, slot, d);
+            }
+            None => self.pool.push(self.cases[slot as usize].key, slot),
+        }
+    }
+
+    /// A case joins desk `d`'s queue (the desk holds the watch) and may start at once.
+    fn enqueue(&mut self, now: f64, slot: u32, d: usize) {
+        let key = self.cases[slot as usize].key;
+        if self.config.preemptive && self.desks[d].serving.len() as u32 >= self.config.staff[d] {
+            self.maybe_preempt(now, slot, d);
+            return;
+        }
+        self.desks[d].queue.push(key, slot);
+        self.start_work(now, d);
+    }
+
+    fn maybe_preempt(&mut self, now: f64, slot: u32, d: usize) {
+        let key = self.cases[slot as usize].key;
+        // The least urgent case in triage, latest started among equals.
+        let victim = self.desks[d]
+            .serving
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| {
+                let (ca, cb) = (&self.cases[a.1 as usize], &self.cases[b.1 as usize]);
+                ca.key
+                    .rank()
+                    .cmp(&cb.key.rank())
+                    .then(ca.service_start.total_cmp(&cb.service_start))
+            });
+        match victim {
+            Some((pos, v)) if self.cases[v as usize].key.rank() > key.rank() => {
+                self.stop_service(now, v, d);
+                self.desks[d].serving.swap_remove(pos);
+                let vkey = self.cases[v as usize].key;
+                self.desks[d].queue.push(vkey, v);
+                self.desks[d].queue.push(key, slot);
+                self.start_work(now, d);
+            }
+            _ => {
+                self.desks[d].queue.push(key, slot);
+                self.start_work(now, d);
+            }
+        }
+    }
+
+    /// Ends a case's service period early: books the work done and invalidates its
+    /// completion event.
+    fn stop_service(&mut self, now: f64, slot: u32, d: usize) {
+        let case = &mut self.cases[slot as usize];
+        let done = now - case.service_start;
+        case.remaining = (case.remaining - done).max(0.0);
+        case.version += 1;
+        self.totals.busy_secs[d] += done;
+    }
+
+    /// Starts queued cases while desk `d` holds the watch and has free analysts.
+    fn start_work(&mut self, now: f64, d: usize) {
+        if self.mask & (1 << d) == 0 {
+            return;
+        }
+        while (self.desks[d].serving.len() as u32) < self.config.staff[d] {
+            let Some(slot) = self.desks[d].queue.pop() else {
+                break;
+            };
+            let case = &mut self.cases[slot as usize];
+            case.service_start = now;
+            let (end, version) = (now + case.remaining, case.version);
+            self.desks[d].serving.push(slot);
+            let hour = ((now / 3600.0) as u64 % 24) as usize;
+            self.totals.starts_by_hour[d][hour] += 1;
+            self.push(end, EV_SERVICE_DONE, slot, version);
+        }
+    }
+
+    fn service_done(&mut self, now: f64, slot: u32, version: u32) {
+        let case = self.cases[slot as usize];
+        if case.version != version {
+            return; // preempted or transferred since this completion was planned
+        }
+        let d = case.desk as usize;
+        let serving = &mut self.desks[d].serving;
+        let pos = serving
+            .iter()
+            .position(|&s| s == slot)
+            .expect("a case in service is listed");
+        serving.swap_remove(pos);
+        self.totals.busy_secs[d] += now - case.service_start;
+        self.totals.triaged[d] += 1;
+        self.free.push(slot);
+        self.finish(now, &case, d);
+        self.start_work(now, d);
+    }
+
+    /// Triage is done at desk `d`: referral, desk and police follow without contention.
+    fn finish(&mut self, now: f64, case: &Case, d: usize) {
+        let index = case.incident;
+        let inc = &self.incidents[index as usize];
+        let j = inc.jurisdiction;
+        let member = j != REST_OF_WORLD && (j as usize) < self.plan.k;
+        let (referral, desk, police) = if member {
+            let j = j as usize;
+            let referral = if j == d {
+                inc.domestic
+            } else {
+                inc.cross_border
+            };
+            let arrives = now + referral;
+            let accepted = self.plan.accept_time(j, arrives);
+            let mut wait = accepted - arrives;
+            if wait > 0.0 && self.config.callout_for[j] & (1 << inc.class) != 0 {
+                wait = wait.min(inc.callout);
+            }
+            (referral, wait, inc.police)
+        } else {
+            (inc.international, 0.0, inc.non_member_police)
+        };
+        let alert = case.key.time();
+        let response = now + referral + desk + police;
+        let triage = inc.triage;
+        let outcome = Outcome {
+            status: if response <= self.config.horizon {
+                Status::Responded
+            } else {
+                Status::Open
+            },
+            watch_agency: Some(d as u16),
+            alert,
+            response,
+            detect: alert - inc.signal,
+            queue: (now - alert - triage - case.handoff).max(0.0),
+            triage,
+            handoff: case.handoff,
+            referral,
+            desk,
+            police,
+        };
+        self.sink.record(index, inc, &outcome);
+    }
+
+    /// A handed-off case reaches desk `d`.
+    fn arrive(&mut self, now: f64, slot: u32, d: usize) {
+        if self.mask & (1 << d) != 0 {
+            self.cases[slot as usize].desk = d as u16;
+            self.enqueue(now, slot, d);
+            return;
+        }
+        // The desk lost the watch while the case was in transit: pass it on again.
+        let incident = self.cases[slot as usize].incident;
+        match self.route(incident, self.mask) {
+            Some(to) => self.pass(now, slot, to),
+            None => {
+                self.cases[slot as usize].desk = d as u16;
+                let key = self.cases[slot as usize].key;
+                self.pool.push(key, slot);
+            }
+        }
+    }
+
+    /// Sends a case to desk `to`, paying its next handoff delay.
+    fn pass(&mut self, now: f64, slot: u32, to: usize) {
+        let case = &mut self.cases[slot as usize];
+        let inc = &self.incidents[case.incident as usize];
+        let delay = handoff_delay(inc, case.handoffs, &self.config.handoff);
+        case.handoffs += 1;
+        case.handoff += delay;
+        self.totals.cases_moved += 1;
+        self.push(now + delay, EV_HANDOFF_ARRIVE, slot, to as u32);
+    }
+
+    /// The set of members holding the watch changes.
+    fn boundary(&mut self, now: f64, mask: u64) {
+        let leaving = self.mask & !mask;
+        self.mask = mask;
+        if leaving != 0 && mask != 0 {
+            self.totals.handoffs += 1;
+        }
+        let mut moving: Vec<u32> = Vec::new();
+        for d in (0..self.plan.k).filter(|d| leaving & (1 << d) != 0) {
+            if self.config.in_progress == InProgress::Transfer {
+                let serving = std::mem::take(&mut self.desks[d].serving);
+                for slot in serving {
+                    self.stop_service(now, slot, d);
+                    moving.push(slot);
+                }
+            }
+            while let Some(slot) = self.desks[d].queue.pop() {
+                moving.push(slot);
+            }
+        }
+        if mask != 0 {
+            while let Some(slot) = self.pool.pop() {
+                moving.push(slot);
+            }
+        }
+        // Pass cases on in their queue order, so that the incoming desk sees them in the
+        // order they would have been served.
+        moving.sort_by_key(|&s| self.cases[s as usize].key);
+        for slot in moving {
+            let incident = self.cases[slot as usize].incident;
+            match self.route(incident, mask) {
+                None => {
+                    let key = self.cases[slot as usize].key;
+                    self.pool.push(key, slot);
+                }
+                // A case that was never at a desk, or goes back to its own, moves
+                // without a handoff.
+                Some(to) if [to as u16, u16::MAX].contains(&self.cases[slot as usize].desk) => {
+                    self.cases[slot as usize].desk = to as u16;
+                    self.enqueue(now, slot, to);
+                }
+                Some(to) => self.pass(now, slot, to),
+            }
+        }
+        for d in (0..self.plan.k).filter(|d| mask & (1 << d) != 0) {
+            self.start_work(now, d);
+        }
+    }
+
+    /// The horizon: everything still in the system is open.
+    fn close(&mut self, horizon: f64) {
+        for d in 0..self.desks.len() {
+            for &slot in &self.desks[d].serving {
+                self.totals.busy_secs[d] += horizon - self.cases[slot as usize].service_start;
+            }
+        }
+        let mut open: Vec<(u32, Option<u16>, f64)> = Vec::new();
+        while let Some(Reverse(e)) = self.events.pop() {
+            match e.kind {
+                EV_ALERT => open.push((e.subject, None, f64::from_bits(e.time))),
+                EV_SERVICE_DONE if self.cases[e.subject as usize].version == e.extra => {
+                    let c = self.cases[e.subject as usize];
+                    open.push((c.incident, Some(c.desk), c.key.time()));
+                }
+                EV_HANDOFF_ARRIVE => {
+                    let c = self.cases[e.subject as usize];
+                    open.push((c.incident, Some(e.extra as u16), c.key.time()));
+                }
+                _ => {}
+            }
+        }
+        for d in 0..self.desks.len() {
+            while let Some(slot) = self.desks[d].queue.pop() {
+                let c = self.cases[slot as usize];
+                open.push((c.incident, Some(d as u16), c.key.time()));
+            }
+        }
+        while let Some(slot) = self.pool.pop() {
+            let c = self.cases[slot as usize];
+            open.push((c.incident, None, c.key.time()));
+        }
+        for (index, desk, alert) in open {
+            let inc = &self.incidents[index as usize];
+            let outcome = Outcome {
+                watch_agency: desk,
+                alert: if alert < horizon { alert } else { f64::NAN },
+                detect: if alert < horizon {
+                    alert - inc.signal
+                } else {
+                    f64::NAN
+                },
+                ..Outcome::unreached(Status::Open)
+            };
+            self.sink.record(index, inc, &outcome);
+        }
+    }
+}
+
+/// A sink that keeps every outcome, by incident index (for traces and tests).
+#[derive(Debug, Default)]
+pub struct Collect {
+    /// Outcomes, indexed by incident.
+    pub outcomes: Vec<Option<Outcome>>,
+}
+
+impl Sink for Collect {
+    fn record(&mut self, index: u32, _incident: &Incident, outcome: &Outcome) {
+        let i = index as usize;
+        if self.outcomes.len() <= i {
+            self.outcomes.resize(i + 1, None);
+        }
+        debug_assert!(self.outcomes[i].is_none(), "incident {i} recorded twice");
+        self.outcomes[i] = Some(*outcome);
+    }
+}

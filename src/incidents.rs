@@ -1,0 +1,572 @@
+//! Incident streams: synthetic non-homogeneous Poisson arrivals or a recorded trace,
+//! each incident with every random draw it may need made up front.
+//!
+//! Common random numbers: the arrival stream of replication *r* comes from a generator
+//! seeded by (seed, r), and the draws of incident *i* from a generator seeded by
+//! (seed, r, i). The same incidents with the same draws are then replayed against every
+//! schedule and agency count, and an incident's draws do not depend on how many
+//! incidents came before it.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Timelike};
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Exp1, StandardUniform};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::scenario::units::{Dist, MINUTE, TimeOfDay};
+use crate::scenario::{Desk, IncidentSource, Scenario};
+use crate::schedule::{Horizon, local_instant};
+
+/// Jurisdiction code of incidents owned by no roster country.
+pub const REST_OF_WORLD: u16 = u16::MAX;
+
+/// One incident with every draw the engine may need. Times are seconds from the horizon
+/// start; durations are seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Incident {
+    /// When the signal appears online.
+    pub signal: f64,
+    /// Responsible roster agency, or [`REST_OF_WORLD`].
+    pub jurisdiction: u16,
+    /// Severity class index (priority order).
+    pub class: u8,
+    /// How long the signal stays detectable.
+    pub visibility: f64,
+    /// Watch-held time needed to detect it.
+    pub detect: f64,
+    /// Triage work.
+    pub triage: f64,
+    /// Domestic referral transit (when the triaging member is responsible).
+    pub domestic: f64,
+    /// Cross-border transit to the responsible agency.
+    pub cross_border: f64,
+    /// International transit (when the responsible country is not a member).
+    pub international: f64,
+    /// After-hours call-out delay at the responsible desk.
+    pub callout: f64,
+    /// The responsible agency's police response.
+    pub police: f64,
+    /// A non-member's police response.
+    pub non_member_police: f64,
+    /// Seed for the handoff delays, drawn when the case passes between desks.
+    pub handoff_seed: u64,
+}
+
+/// A seed derived from the master seed and a path of indices (SplitMix64 finaliser).
+pub fn derive_seed(seed: u64, path: &[u64]) -> u64 {
+    let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
+    for &p in path {
+        h = mix(h ^ mix(p.wrapping_add(0x632b_e59b_d9b4_e019)));
+    }
+    h
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const STREAM_ARRIVALS: u64 = 1;
+const STREAM_DRAWS: u64 = 2;
+
+/// The arrival process: a piecewise-constant total rate, and for each piece the
+/// cumulative shares of the jurisdictions.
+#[derive(Debug, Clone)]
+pub struct ArrivalModel {
+    /// Piece starts (the first is 0); the last piece ends at `horizon`.
+    starts: Vec<f64>,
+    /// Total rate per second of each piece.
+    rates: Vec<f64>,
+    /// `jurisdictions.len()` cumulative probabilities per piece.
+    cumulative: Vec<f64>,
+    /// The jurisdiction codes that can own incidents.
+    jurisdictions: Vec<u16>,
+    horizon: f64,
+}
+
+impl ArrivalModel {
+    /// Builds the rate function of a synthetic scenario with total mean rate `rate`
+    /// per second: each jurisdiction's share by weight, shaped by the hour-of-day profile
+    /// and weekday multipliers in its local time. Rest-of-world incidents come from every
+    /// time zone at once, so they get the weekday shape in UTC but no hourly shape.
+    pub fn new(scenario: &Scenario, rate: f64) -> ArrivalModel {
+        let horizon = Horizon::of(scenario);
+        let inc = &scenario.incidents;
+        // Each jurisdiction's rate as steps (start, rate) at its local hour boundaries.
+        let mut steps: Vec<Vec<(f64, f64)>> = Vec::new();
+        let mut jurisdictions = Vec::new();
+        let local_steps = |tz: chrono_tz::Tz, share: f64, hourly: bool| -> Vec<(f64, f64)> {
+            let mut out = Vec::new();
+            let first = horizon.start.date_naive() - chrono::Duration::days(2);
+            let days = (horizon.length / 86_400.0).ceil() as i64 + 4;
+            for d in 0..days {
+                let date = first + chrono::Duration::days(d);
+                for h in 0..24u32 {
+                    let t = horizon.secs(local_instant(tz, date, TimeOfDay(h * 3600)));
+                    let local: DateTime<chrono_tz::Tz> = horizon.instant(t).with_timezone(&tz);
+                    let hour = local.hour() as usize;
+                    let weekday = local.weekday().num_days_from_monday() as usize;
+                    let shape = if hourly { inc.profile[hour] } else { 1.0 };
+                    out.push((t, rate * share * shape * inc.weekday[weekday]));
+                }
+            }
+            out.sort_by(|a, b| a.0.total_cmp(&b.0));
+            out.dedup_by(|b, a| a.0 == b.0);
+            out
+        };
+        for (j, agency) in scenario.agencies.iter().enumerate() {
+            if agency.weight > 0.0 {
+                steps.push(local_steps(agency.tz, agency.weight, true));
+                jurisdictions.push(j as u16);
+            }
+        }
+        if inc.rest_of_world > 0.0 {
+            steps.push(local_steps(chrono_tz::Tz::UTC, inc.rest_of_world, false));
+            jurisdictions.push(REST_OF_WORLD);
+        }
+        let mut bounds: Vec<f64> = steps
+            .iter()
+            .flatten()
+            .map(|s| s.0)
+            .filter(|&t| t > 0.0 && t < horizon.length)
+            .collect();
+        bounds.push(0.0);
+        bounds.sort_by(f64::total_cmp);
+        bounds.dedup();
+        let mut cursors = vec![0usize; steps.len()];
+        let mut rates = Vec::with_capacity(bounds.len());
+        let mut cumulative = Vec::with_capacity(bounds.len() * steps.len());
+        for &t in &bounds {
+            let mut piece: Vec<f64> = Vec::with_capacity(steps.len());
+            for (j, s) in steps.iter().enumerate() {
+                while cursors[j] + 1 < s.len() && s[cursors[j] + 1].0 <= t {
+                    cursors[j] += 1;
+                }
+                piece.push(s[cursors[j]].1);
+            }
+            let total: f64 = piece.iter().sum();
+            let mut acc = 0.0;
+            for r in piece {
+                acc += r;
+                cumulative.push(if total > 0.0 { acc / total } else { 1.0 });
+            }
+            rates.push(total);
+        }
+        ArrivalModel {
+            starts: bounds,
+            rates,
+            cumulative,
+            jurisdictions,
+            horizon: horizon.length,
+        }
+    }
+
+    /// The expected number of arrivals over the horizon.
+    pub fn expected_count(&self) -> f64 {
+        (0..self.starts.len())
+            .map(|p| self.rates[p] * (self.end(p) - self.starts[p]))
+            .sum()
+    }
+
+    fn end(&self, p: usize) -> f64 {
+        self.starts.get(p + 1).copied().unwrap_or(self.horizon)
+    }
+
+    /// The arrival times and jurisdictions of one replication, by inversion of the
+    /// cumulative rate: exact for a piecewise-constant rate.
+    pub fn arrivals(&self, seed: u64, replication: u32) -> Vec<(f64, u16)> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(
+            seed,
+            &[STREAM_ARRIVALS, u64::from(replication)],
+        ));
+        let n = self.jurisdictions.len();
+        let mut out = Vec::with_capacity(self.expected_count() as usize + 16);
+        let mut t = 0.0;
+        let mut p = 0;
+        'arrivals: loop {
+            let mut need: f64 = Exp1.sample(&mut rng);
+            loop {
+                let room = self.rates[p] * (self.end(p) - t);
+                if need < room {
+                    t += need / self.rates[p];
+                    break;
+                }
+                need -= room;
+                p += 1;
+                if p == self.starts.len() {
+                    break 'arrivals;
+                }
+                t = self.starts[p];
+            }
+            let u: f64 = StandardUniform.sample(&mut rng);
+            let cum = &self.cumulative[p * n..(p + 1) * n];
+            let j = cum.partition_point(|&c| c <= u).min(n - 1);
+            out.push((t, self.jurisdictions[j]));
+        }
+        out
+    }
+}
+
+/// Everything needed to make the incidents of a scenario's replications.
+#[derive(Debug, Clone)]
+pub struct IncidentFactory {
+    arrivals: Option<ArrivalModel>,
+    recorded: Vec<RecordedIncident>,
+    cumulative_shares: Vec<f64>,
+    classes: Vec<ClassDraws>,
+    agencies: Vec<AgencyDraws>,
+    domestic: Dist,
+    international: Dist,
+    non_member_police: Dist,
+    seed: u64,
+}
+
+#[derive(Debug, Clone)]
+struct ClassDraws {
+    visibility: Dist,
+    detect: Dist,
+    triage: Dist,
+}
+
+#[derive(Debug, Clone)]
+struct AgencyDraws {
+    referral_in: Dist,
+    callout: Dist,
+    police: Dist,
+}
+
+/// One row of a recorded trace: its time, owner, class and any draws it fixes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedIncident {
+    /// Seconds from the horizon start.
+    pub signal: f64,
+    /// Roster index or [`REST_OF_WORLD`].
+    pub jurisdiction: u16,
+    /// Class index.
+    pub class: u8,
+    /// Fixed draws, in the order of [`TRACE_DRAW_COLUMNS`] (seconds); `None` to draw.
+    pub draws: [Option<f64>; 10],
+}
+
+/// Optional trace columns that fix a per-incident draw, in minutes.
+pub const TRACE_DRAW_COLUMNS: [&str; 10] = [
+    "visibility",
+    "detect",
+    "triage",
+    "domestic",
+    "referral_in",
+    "international",
+    "callout",
+    "police",
+    "non_member_police",
+    "handoff",
+];
+
+/// A trace file that cannot be used: which row, which column, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: row {row}, column {column}: {message}")]
+pub struct TraceError {
+    /// The trace file.
+    pub path: String,
+    /// 1-based data row (the header is row 0), or 0 for the header.
+    pub row: usize,
+    /// The column name.
+    pub column: String,
+    /// What was wrong and what is accepted.
+    pub message: String,
+}
+
+impl IncidentFactory {
+    /// Prepares incident generation for a scenario (reads its trace, if any).
+    pub fn new(scenario: &Scenario) -> Result<IncidentFactory, TraceError> {
+        let (arrivals, recorded) = match &scenario.incidents.source {
+            IncidentSource::Synthetic { rate } => {
+                (Some(ArrivalModel::new(scenario, *rate)), Vec::new())
+            }
+            IncidentSource::Trace { path } => (None, read_trace(scenario, path)?),
+        };
+        Ok(Self::with_parts(scenario, arrivals, recorded))
+    }
+
+    /// Like [`IncidentFactory::new`] with a given total rate (for rate sweeps).
+    pub fn with_rate(scenario: &Scenario, rate: f64) -> IncidentFactory {
+        Self::with_parts(
+            scenario,
+            Some(ArrivalModel::new(scenario, rate)),
+            Vec::new(),
+        )
+    }
+
+    fn with_parts(
+        scenario: &Scenario,
+        arrivals: Option<ArrivalModel>,
+        recorded: Vec<RecordedIncident>,
+    ) -> IncidentFactory {
+        let mut acc = 0.0;
+        let cumulative_shares = scenario
+            .incidents
+            .classes
+            .iter()
+            .map(|c| {
+                acc += c.share;
+                acc
+            })
+            .collect();
+        IncidentFactory {
+            arrivals,
+            recorded,
+            cumulative_shares,
+            classes: scenario
+                .incidents
+                .classes
+                .iter()
+                .map(|c| ClassDraws {
+                    visibility: c.visibility,
+                    detect: c.detect,
+                    triage: c.triage,
+                })
+                .collect(),
+            agencies: scenario
+                .agencies
+                .iter()
+                .map(|a| AgencyDraws {
+                    referral_in: a.referral_in,
+                    callout: match &a.desk {
+                        Desk::Hours {
+                            callout: Some(c), ..
+                        } => *c,
+                        _ => Dist::Const(0.0),
+                    },
+                    police: a.police,
+                })
+                .collect(),
+            domestic: scenario.referral.domestic,
+            international: scenario.referral.international,
+            non_member_police: scenario.referral.non_member_police,
+            seed: scenario.experiment.seed,
+        }
+    }
+
+    /// Replaces the seed (the `--seed` option).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    /// The incidents of replication `replication`, in signal order.
+    pub fn generate(&self, replication: u32) -> Vec<Incident> {
+        let rep = u64::from(replication);
+        match &self.arrivals {
+            Some(model) => model
+                .arrivals(self.seed, replication)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (signal, j))| self.draw(rep, i as u64, signal, j, None, &[None; 10]))
+                .collect(),
+            None => self
+                .recorded
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    self.draw(
+                        rep,
+                        i as u64,
+                        r.signal,
+                        r.jurisdiction,
+                        Some(r.class),
+                        &r.draws,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn draw(
+        &self,
+        rep: u64,
+        index: u64,
+        signal: f64,
+        jurisdiction: u16,
+        class: Option<u8>,
+        fixed: &[Option<f64>; 10],
+    ) -> Incident {
+        let mut rng =
+            Xoshiro256PlusPlus::seed_from_u64(derive_seed(self.seed, &[STREAM_DRAWS, rep, index]));
+        // The draw order is fixed, and every draw is made whether or not it is used, so
+        // that each incident's draws are the same in every cell.
+        let u: f64 = StandardUniform.sample(&mut rng);
+        let class = class.unwrap_or_else(|| {
+            self.cumulative_shares
+                .partition_point(|&c| c <= u)
+                .min(self.classes.len() - 1) as u8
+        });
+        let c = &self.classes[class as usize];
+        let own = self.agencies.get(jurisdiction as usize);
+        let take = |slot: usize, dist: &Dist, rng: &mut Xoshiro256PlusPlus| {
+            let v = dist.sample(rng);
+            fixed[slot].unwrap_or(v)
+        };
+        let zero = Dist::Const(0.0);
+        Incident {
+            signal,
+            jurisdiction,
+            class,
+            visibility: take(0, &c.visibility, &mut rng),
+            detect: take(1, &c.detect, &mut rng),
+            triage: take(2, &c.triage, &mut rng),
+            domestic: take(3, &self.domestic, &mut rng),
+            cross_border: take(4, own.map_or(&zero, |a| &a.referral_in), &mut rng),
+            international: take(5, &self.international, &mut rng),
+            callout: take(6, own.map_or(&zero, |a| &a.callout), &mut rng),
+            police: take(7, own.map_or(&zero, |a| &a.police), &mut rng),
+            non_member_police: take(8, &self.non_member_police, &mut rng),
+            handoff_seed: match fixed[9] {
+                // A recorded handoff delay is kept as a negative marker seed: see
+                // `handoff_delay`.
+                Some(h) => HANDOFF_FIXED | h.to_bits() >> 1,
+                None => rng.next_u64() & !HANDOFF_FIXED,
+            },
+        }
+    }
+}
+
+const HANDOFF_FIXED: u64 = 1 << 63;
+
+/// The `n`-th handoff delay of an incident (seconds): a recorded value, or a fresh draw
+/// from a stream of the incident's own.
+pub fn handoff_delay(incident: &Incident, n: u32, dist: &Dist) -> f64 {
+    if incident.handoff_seed & HANDOFF_FIXED != 0 {
+        return f64::from_bits((incident.handoff_seed & !HANDOFF_FIXED) << 1);
+    }
+    if dist.is_zero() {
+        return 0.0;
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(incident.handoff_seed ^ mix(u64::from(n) + 1));
+    dist.sample(&mut rng)
+}
+
+/// Reads a recorded trace: `signal_at` (RFC 3339), `jurisdiction` (agency id, or
+/// `rest_of_world`), `severity` (class name), and optional draw columns in minutes.
+fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>, TraceError> {
+    let shown = path.display().to_string();
+    let fail = |row: usize, column: &str, message: String| TraceError {
+        path: shown.clone(),
+        row,
+        column: column.to_string(),
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| fail(0, "", format!("cannot read the trace: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(0, "", format!("cannot read the header: {e}")))?
+        .clone();
+    let find = |name: &str| headers.iter().position(|h| h == name);
+    let required = ["signal_at", "jurisdiction", "severity"];
+    let mut known: Vec<&str> = required.to_vec();
+    known.extend(TRACE_DRAW_COLUMNS);
+    known.push("incident");
+    for h in headers.iter() {
+        if !known.contains(&h) {
+            let hint = crate::scenario::did_you_mean(h, known.iter().copied())
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            return Err(fail(
+                0,
+                h,
+                format!("unknown column; expected {}{hint}", known.join(", ")),
+            ));
+        }
+    }
+    let columns: Vec<usize> = required
+        .iter()
+        .map(|c| {
+            find(c).ok_or_else(|| {
+                fail(
+                    0,
+                    c,
+                    format!(
+                        "the column is missing; a trace needs {}",
+                        required.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let draw_columns: Vec<Option<usize>> = TRACE_DRAW_COLUMNS.iter().map(|c| find(c)).collect();
+    let horizon = Horizon::of(scenario);
+    let ids: Vec<&str> = scenario.agencies.iter().map(|a| a.id.as_str()).collect();
+    let classes: Vec<&str> = scenario
+        .incidents
+        .classes
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 1;
+        let record = record.map_err(|e| fail(row, "", format!("malformed CSV: {e}")))?;
+        let field = |c: usize| record.get(c).unwrap_or("");
+        let at = field(columns[0]);
+        let signal = DateTime::parse_from_rfc3339(at).map_err(|_| {
+            fail(
+                row,
+                "signal_at",
+                format!("\"{at}\" is not an RFC 3339 time; expected e.g. 2026-03-01T18:30:00Z"),
+            )
+        })?;
+        let signal = horizon.secs(signal.with_timezone(&chrono::Utc));
+        let owner = field(columns[1]);
+        let jurisdiction = match owner {
+            "rest_of_world" | "" => REST_OF_WORLD,
+            id => ids.iter().position(|a| *a == id).ok_or_else(|| {
+                fail(row, "jurisdiction", format!("\"{id}\" is not an agency of the scenario; expected one of {} or rest_of_world", ids.join(", ")))
+            })? as u16,
+        };
+        let severity = field(columns[2]);
+        let class = classes.iter().position(|c| *c == severity).ok_or_else(|| {
+            fail(
+                row,
+                "severity",
+                format!(
+                    "\"{severity}\" is not a severity class; expected one of {}",
+                    classes.join(", ")
+                ),
+            )
+        })? as u8;
+        let mut draws = [None; 10];
+        for (slot, column) in draw_columns.iter().enumerate() {
+            let Some(c) = column else { continue };
+            let text = field(*c);
+            if text.is_empty() {
+                continue;
+            }
+            let minutes: f64 = text.parse().map_err(|_| {
+                fail(row, TRACE_DRAW_COLUMNS[slot], format!("\"{text}\" is not a number of minutes; expected a number of 0 or more, or an empty cell to draw it"))
+            })?;
+            if !(minutes.is_finite() && minutes >= 0.0) {
+                return Err(fail(
+                    row,
+                    TRACE_DRAW_COLUMNS[slot],
+                    format!(
+                        "{text} is not allowed; expected a finite number of minutes of 0 or more"
+                    ),
+                ));
+            }
+            draws[slot] = Some(minutes * MINUTE);
+        }
+        if (0.0..horizon.length).contains(&signal) {
+            out.push(RecordedIncident {
+                signal,
+                jurisdiction,
+                class,
+                draws,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.signal.total_cmp(&b.signal));
+    Ok(out)
+}

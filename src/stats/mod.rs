@@ -1,0 +1,201 @@
+//! Streaming summaries of a run's outcomes, and their combination over replications.
+//!
+//! A run keeps counts, sums and fixed-size histograms per severity class, never the
+//! outcomes themselves, so memory does not grow with the number of incidents.
+
+pub mod ci;
+
+use hdrhistogram::Histogram;
+
+use crate::engine::{Outcome, Sink, Status};
+use crate::incidents::Incident;
+
+/// The metrics reported per incident, in output order.
+pub const METRICS: [&str; 9] = [
+    "alert_to_response",
+    "signal_to_response",
+    "detect",
+    "queue",
+    "triage",
+    "handoff",
+    "referral",
+    "desk",
+    "police",
+];
+
+/// Index of alert → response in [`METRICS`].
+pub const ALERT_TO_RESPONSE: usize = 0;
+
+/// Longest duration a histogram holds: ten years, in seconds.
+const MAX_SECS: u64 = 10 * 366 * 86_400;
+
+fn histogram(precise: bool) -> Histogram<u64> {
+    Histogram::new_with_max(MAX_SECS, if precise { 3 } else { 2 }).expect("valid histogram bounds")
+}
+
+fn metric_values(inc: &Incident, o: &Outcome) -> [f64; 9] {
+    [
+        o.alert_to_response(),
+        o.response - inc.signal,
+        o.detect,
+        o.queue,
+        o.triage,
+        o.handoff,
+        o.referral,
+        o.desk,
+        o.police,
+    ]
+}
+
+/// Summaries of one severity class (or of all) in one run.
+#[derive(Debug, Clone)]
+pub struct ClassStats {
+    /// Counted incidents (signal after the warm-up).
+    pub n: u64,
+    /// Missed: the signal vanished before detection.
+    pub missed: u64,
+    /// Still open at the horizon.
+    pub open: u64,
+    /// Responded.
+    pub responded: u64,
+    /// Sum of each metric over responded incidents, seconds.
+    pub sums: [f64; 9],
+    /// Responded incidents with alert → response within each SLA threshold.
+    pub within: Vec<u64>,
+    /// Histogram of each metric over responded incidents, whole seconds.
+    pub histograms: Vec<Histogram<u64>>,
+}
+
+impl ClassStats {
+    fn new(sla: usize) -> ClassStats {
+        ClassStats {
+            n: 0,
+            missed: 0,
+            open: 0,
+            responded: 0,
+            sums: [0.0; 9],
+            within: vec![0; sla],
+            histograms: (0..METRICS.len()).map(|m| histogram(m < 2)).collect(),
+        }
+    }
+
+    /// Adds another summary into this one.
+    pub fn merge(&mut self, other: &ClassStats) {
+        self.n += other.n;
+        self.missed += other.missed;
+        self.open += other.open;
+        self.responded += other.responded;
+        for (a, b) in self.sums.iter_mut().zip(other.sums) {
+            *a += b;
+        }
+        for (a, b) in self.within.iter_mut().zip(&other.within) {
+            *a += b;
+        }
+        for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
+            a.add(b).expect("histograms share their bounds");
+        }
+    }
+
+    /// Mean of metric `m` over responded incidents, seconds (NaN if none).
+    pub fn mean(&self, m: usize) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.sums[m] / self.responded as f64
+        }
+    }
+
+    /// Quantile `q` of metric `m`, seconds (NaN if none).
+    pub fn quantile(&self, m: usize, q: f64) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.histograms[m].value_at_quantile(q) as f64
+        }
+    }
+
+    /// Share of detected incidents (counted, not missed) responded within SLA `i`; an
+    /// open incident has not responded within any threshold.
+    pub fn share_within(&self, i: usize) -> f64 {
+        let detected = self.n - self.missed;
+        if detected == 0 {
+            f64::NAN
+        } else {
+            self.within[i] as f64 / detected as f64
+        }
+    }
+
+    /// Share of counted incidents that were missed.
+    pub fn missed_share(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.missed as f64 / self.n as f64
+        }
+    }
+
+    /// Share of counted incidents still open at the horizon.
+    pub fn open_share(&self) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.open as f64 / self.n as f64
+        }
+    }
+}
+
+/// The [`Sink`] of a normal run: per-class summaries of the counted incidents.
+#[derive(Debug, Clone)]
+pub struct RunStats {
+    /// One summary per severity class.
+    pub classes: Vec<ClassStats>,
+    sla: Vec<f64>,
+    warmup: f64,
+}
+
+impl RunStats {
+    /// Empty summaries for `classes` severity classes.
+    pub fn new(classes: usize, sla: &[f64], warmup: f64) -> RunStats {
+        RunStats {
+            classes: (0..classes).map(|_| ClassStats::new(sla.len())).collect(),
+            sla: sla.to_vec(),
+            warmup,
+        }
+    }
+
+    /// All classes together.
+    pub fn all(&self) -> ClassStats {
+        let mut all = ClassStats::new(self.sla.len());
+        for c in &self.classes {
+            all.merge(c);
+        }
+        all
+    }
+}
+
+impl Sink for RunStats {
+    #[inline]
+    fn record(&mut self, _index: u32, incident: &Incident, outcome: &Outcome) {
+        if incident.signal < self.warmup {
+            return;
+        }
+        let c = &mut self.classes[incident.class as usize];
+        c.n += 1;
+        match outcome.status {
+            Status::Missed => c.missed += 1,
+            Status::Open => c.open += 1,
+            Status::Responded => {
+                c.responded += 1;
+                let values = metric_values(incident, outcome);
+                for (m, v) in values.iter().enumerate() {
+                    c.sums[m] += v;
+                    c.histograms[m].saturating_record(v.round() as u64);
+                }
+                let a2r = values[ALERT_TO_RESPONSE];
+                for (w, t) in c.within.iter_mut().zip(&self.sla) {
+                    *w += u64::from(a2r <= *t);
+                }
+            }
+        }
+    }
+}

@@ -102,7 +102,22 @@ impl Source<'_> {
         let key = match key {
             Some(k) => format!("{path}{}{k}", if path.is_empty() { "" } else { " " }),
             None => {
-                let inferred = key_before(&self.text[line_start..start]);
+                let prefix = &self.text[line_start..start];
+                // An error at a key itself (an unknown field) names the enclosing keys
+                // and that key.
+                let at = &self.text[start..span.end.clamp(start, line_end)];
+                let inferred = if is_bare_key(at)
+                    && self.text[start + at.len()..].trim_start().starts_with('=')
+                {
+                    let parent = key_before(enclosing(prefix));
+                    if parent.is_empty() {
+                        at.to_string()
+                    } else {
+                        format!("{parent}.{at}")
+                    }
+                } else {
+                    key_before(prefix)
+                };
                 match (path.is_empty(), inferred.is_empty()) {
                     (true, _) => inferred,
                     (false, true) => path,
@@ -168,6 +183,28 @@ fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// Whether `text` is a bare TOML key such as `rate` or `watch_staff`.
+fn is_bare_key(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `prefix` up to and including its innermost unclosed `{` or `[` (empty when none).
+fn enclosing(prefix: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in prefix.char_indices().rev() {
+        match c {
+            '}' | ']' => depth += 1,
+            '{' | '[' if depth == 0 => return &prefix[..=i],
+            '{' | '[' => depth -= 1,
+            _ => {}
+        }
+    }
+    ""
+}
+
 /// The dotted key whose value starts right after `prefix` on a line: `rate` for
 /// `rate = `, `desk.close` for `desk = { open = "08:00", close = `.
 fn key_before(prefix: &str) -> String {
@@ -183,7 +220,8 @@ fn key_before(prefix: &str) -> String {
             '}' | ']' => depth += 1,
             '{' | '[' => {
                 if depth == 0 {
-                    want_key = c == '{';
+                    // The value of the key before this bracket holds the position.
+                    want_key = true;
                 } else {
                     depth -= 1;
                 }
@@ -245,6 +283,12 @@ mod tests {
             key_before("severity = [ { class = \"a\", share = 0.5 }, { class = \"b\", share = "),
             "severity.share"
         );
+        assert_eq!(key_before("weekday = [1, 1, "), "weekday");
+        assert_eq!(
+            key_before(enclosing("desk = { open = \"08:00\", close = \"18:00\", ")),
+            "desk"
+        );
+        assert_eq!(enclosing("rat"), "");
     }
 
     #[test]

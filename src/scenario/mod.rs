@@ -549,6 +549,15 @@ impl Validator<'_> {
             );
         }
 
+        // Where to point when the weights do not sum to 1: rest_of_world, or the last
+        // agency's weight when there is no rest_of_world.
+        let weights_at = match &raw.incidents.get_ref().rest_of_world {
+            Some(r) => Some((r.span(), "rest_of_world")),
+            None => raw
+                .agencies
+                .last()
+                .map(|a| (a.get_ref().weight.span(), "weight")),
+        };
         let incidents = self.incidents(raw.incidents, &raw.watch)?;
         let class_names: Vec<String> = incidents.classes.iter().map(|c| c.name.clone()).collect();
         let agencies: Vec<Agency> = raw
@@ -561,9 +570,10 @@ impl Validator<'_> {
         if (weights - 1.0).abs() > 1e-6
             && matches!(incidents.source, IncidentSource::Synthetic { .. })
         {
+            let (span, key) = weights_at.unwrap_or((0..0, "weight"));
             self.err(
-                0..0,
-                "weight",
+                span,
+                key,
                 format!(
                     "the agencies' weights and [incidents] rest_of_world sum to {weights:.6}; expected them to sum to 1"
                 ),

@@ -79,6 +79,12 @@ impl FromStr for Duration {
         if s == "0" {
             return Ok(Duration(0.0));
         }
+        let lower = s.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        if lower.starts_with("nan") || lower.starts_with("inf") {
+            return Err(format!(
+                "\"{text}\" is not a finite number; expected {DURATION_FORMS}"
+            ));
+        }
         let split = s
             .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
             .or_else(|| s.rfind(|c: char| c.is_ascii_alphabetic()))
@@ -102,6 +108,9 @@ impl FromStr for Duration {
             return Err(format!(
                 "\"{text}\" is negative; a duration must be zero or more"
             ));
+        }
+        if !(value * scale).is_finite() {
+            return Err(format!("\"{text}\" is too long; expected {DURATION_FORMS}"));
         }
         Ok(Duration(value * scale))
     }

@@ -316,19 +316,25 @@ pub fn compile(scenario: &Scenario, spec: &ScheduleSpec, k: usize) -> Coverage {
             tz,
         } => {
             let whole_days = (period / DAY).round();
+            // Handoffs fall on the start date's handoff time plus whole periods, from
+            // the last one at or before the horizon start to the first one after it.
+            let start_date = horizon.start.date_naive();
             let boundaries: Vec<f64> =
                 if whole_days >= 1.0 && (period - whole_days * DAY).abs() < 1.0 {
-                    // Handoffs at a local wall-clock time every `whole_days` days.
-                    horizon
-                        .local_dates()
-                        .step_by(whole_days as usize)
+                    // Handoffs at a local wall-clock time every `whole_days` days; two
+                    // days either side cover any zone's offset from UTC. A period longer
+                    // than the horizon hands off at most once, so capping it changes
+                    // nothing and keeps the dates in range.
+                    let step = whole_days.min((h / DAY).ceil() + 3.0) as i64;
+                    let first = -(2 / step + 1);
+                    let last = ((h / DAY).ceil() as i64 + 2) / step + 2;
+                    (first..=last)
+                        .map(|n| start_date + ChronoDuration::days(n * step))
                         .map(|d| horizon.secs(local_instant(*tz, d, *handoff_at)))
                         .collect()
                 } else {
-                    let first =
-                        horizon.secs(local_instant(*tz, horizon.start.date_naive(), *handoff_at))
-                            - 2.0 * DAY;
-                    let first = first - (first / period).ceil().max(0.0) * period;
+                    let at_start = horizon.secs(local_instant(*tz, start_date, *handoff_at));
+                    let first = at_start - (at_start / period).ceil() * period;
                     (0..)
                         .map(|n| first + n as f64 * period)
                         .take_while(|&t| t < h + *period)

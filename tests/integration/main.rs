@@ -1,3 +1,4 @@
 //! watchsim's integration tests (one binary).
 
 mod scenarios;
+mod schedules;

@@ -298,7 +298,7 @@ fn recurring_runs<'a>(items: &[&'a Interval]) -> Vec<Vec<&'a Interval>> {
 }
 
 /// The default study, built into the binary so that `watchsim run` works anywhere.
-pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/founders-2006.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/growing-roster.toml");
 
 fn run(args: RunArgs) -> Result<ExitCode> {
     let mut scenario = match &args.file {

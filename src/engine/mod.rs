@@ -629,12 +629,8 @@ impl<S: Sink> Run<'_, S> {
         let alert = case.key.time();
         let response = now + referral + desk + police;
         let triage = inc.triage;
-        let outcome = Outcome {
-            status: if response <= self.config.horizon {
-                Status::Responded
-            } else {
-                Status::Open
-            },
+        let mut outcome = Outcome {
+            status: Status::Responded,
             watch_agency: Some(d as u16),
             alert,
             response,
@@ -646,6 +642,15 @@ impl<S: Sink> Run<'_, S> {
             desk,
             police,
         };
+        if response > self.config.horizon {
+            // Triaged, but the response comes after the horizon: open, with the stages
+            // that were over by then.
+            outcome.status = Status::Open;
+            outcome.response = f64::NAN;
+            outcome.referral = f64::NAN;
+            outcome.desk = f64::NAN;
+            outcome.police = f64::NAN;
+        }
         self.sink.record(index, inc, &outcome);
     }
 

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform, Weibull};
 use serde::{Deserialize, Deserializer, de};
+use statrs::function::gamma::gamma as gamma_fn;
 
 /// Seconds in a minute, hour, day and week.
 pub const MINUTE: f64 = 60.0;
@@ -359,30 +360,6 @@ impl Dist {
             Dist::Never => Dist::Never,
         })
     }
-}
-
-/// The gamma function, by the Lanczos approximation (g = 7, n = 9), accurate to ~1e-15
-/// for the positive arguments the Weibull moments need.
-fn gamma_fn(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        return std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x));
-    }
-    let x = x - 1.0;
-    let t = x + G + 0.5;
-    let sum: f64 = C[0] + (1..9).map(|i| C[i] / (x + i as f64)).sum::<f64>();
-    (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
 }
 
 fn exp_dist(mean: f64) -> Result<Dist, String> {

@@ -1,4 +1,6 @@
 //! watchsim's integration tests (one binary).
 
+mod engine;
 mod scenarios;
 mod schedules;
+mod textbook;

@@ -1,0 +1,211 @@
+//! The engine's bookkeeping: every incident ends once, stages add up, runs repeat.
+
+use std::path::Path;
+use std::process::Command;
+
+use watchsim::engine::{CellPlan, Collect, EngineConfig, Status, simulate};
+use watchsim::experiment::Study;
+use watchsim::incidents::IncidentFactory;
+use watchsim::scenario::Scenario;
+use watchsim::schedule;
+
+const FOUNDERS: &str = include_str!("../../scenarios/founders-2006.toml");
+
+fn founders(extra_watch: &str) -> Scenario {
+    let text = FOUNDERS
+        .replace("days = 364", "days = 90")
+        .replace("in_progress_at_handoff = \"finish\"", extra_watch);
+    Scenario::from_toml(&text, "founders.toml").expect("valid")
+}
+
+#[test]
+fn every_incident_ends_once_and_stages_add_up() {
+    for watch in [
+        "in_progress_at_handoff = \"finish\"",
+        "in_progress_at_handoff = \"transfer\"",
+        "in_progress_at_handoff = \"transfer\"\npreemptive = true",
+        "in_progress_at_handoff = \"finish\"\npreemptive = true",
+    ] {
+        let scenario = founders(watch);
+        let config = EngineConfig::new(&scenario);
+        let incidents = IncidentFactory::new(&scenario).unwrap().generate(0);
+        assert!(incidents.len() > 3000);
+        for spec in &scenario.schedules {
+            for k in 1..=scenario.agencies.len() {
+                let plan = CellPlan::new(&config, schedule::compile(&scenario, spec, k), k);
+                let mut sink = Collect::default();
+                simulate(&config, &plan, &incidents, &mut sink);
+                assert_eq!(
+                    sink.outcomes.len(),
+                    incidents.len(),
+                    "{watch} {} k={k}",
+                    spec.name
+                );
+                for (i, o) in sink.outcomes.iter().enumerate() {
+                    let o = o.unwrap_or_else(|| {
+                        panic!("incident {i} never ended ({} k={k})", spec.name)
+                    });
+                    let inc = &incidents[i];
+                    match o.status {
+                        Status::Responded => {
+                            let stages =
+                                o.queue + o.triage + o.handoff + o.referral + o.desk + o.police;
+                            assert!(
+                                (stages - o.alert_to_response()).abs() < 1e-6,
+                                "stages add up"
+                            );
+                            assert!(inc.signal <= o.alert && o.alert <= o.response, "ordered");
+                            assert!((o.detect - (o.alert - inc.signal)).abs() < 1e-9);
+                            assert!(
+                                [o.queue, o.triage, o.handoff, o.referral, o.desk, o.police]
+                                    .iter()
+                                    .all(|x| *x >= 0.0)
+                            );
+                            assert!(o.response <= scenario.experiment.horizon());
+                        }
+                        Status::Missed => {
+                            assert!(o.alert.is_nan());
+                            assert!(
+                                inc.signal + inc.visibility < scenario.experiment.horizon(),
+                                "missed at {} + {} ({} k={k})",
+                                inc.signal,
+                                inc.visibility,
+                                spec.name
+                            );
+                        }
+                        Status::Open => assert!(o.response.is_nan()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn common_random_numbers_replay_the_same_incidents() {
+    let scenario = founders("in_progress_at_handoff = \"finish\"");
+    let factory = IncidentFactory::new(&scenario).unwrap();
+    assert_eq!(factory.generate(3), factory.generate(3));
+    assert_ne!(factory.generate(3), factory.generate(4));
+}
+
+#[test]
+fn an_always_watch_detects_no_later_than_follow_the_sun() {
+    // Coverage that contains another's never detects later (common random numbers).
+    let scenario = founders("in_progress_at_handoff = \"finish\"");
+    let config = EngineConfig::new(&scenario);
+    let incidents = IncidentFactory::new(&scenario).unwrap().generate(1);
+    let plan = |name: &str| {
+        let spec = scenario.schedules.iter().find(|s| s.name == name).unwrap();
+        CellPlan::new(&config, schedule::compile(&scenario, spec, 4), 4)
+    };
+    let (always, fts) = (plan("always"), plan("follow-the-sun"));
+    for inc in &incidents {
+        let (a, f) = (
+            always.alert_time(inc.signal, inc.detect),
+            fts.alert_time(inc.signal, inc.detect),
+        );
+        assert!(a <= f + 1e-6, "{a} > {f}");
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_threads() {
+    let scenario = founders("in_progress_at_handoff = \"finish\"");
+    let study = Study::new(scenario).unwrap();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| watchsim::report::runs::runs_table(&study, &study.run(false)).to_csv())
+    };
+    assert_eq!(run(1), run(2));
+}
+
+fn watchsim(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_watchsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn same_seed_gives_byte_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, FOUNDERS.replace("days = 364", "days = 30")).unwrap();
+    for out in ["a", "b"] {
+        let o = watchsim(
+            &["run", "s.toml", "-r", "2", "--trace", "--out", out],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for file in ["runs.csv", "incidents.csv"] {
+        let a = std::fs::read(dir.path().join("a").join(file)).unwrap();
+        let b = std::fs::read(dir.path().join("b").join(file)).unwrap();
+        assert!(a.len() > 1000);
+        assert_eq!(a, b, "{file} differs between two runs with the same seed");
+    }
+    let header = std::fs::read_to_string(dir.path().join("a/incidents.csv")).unwrap();
+    assert!(header.starts_with(
+        "scenario,schedule,agencies,replication,incident,jurisdiction,severity,watch_agency,outcome,signal_at,alert_at,response_at,detect,queue,triage,handoff,referral,desk,police,alert_to_response,signal_to_response\n"
+    ));
+}
+
+#[test]
+fn recorded_traces_replay_and_bad_rows_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = r#"
+name = "trace"
+[experiment]
+start = "2026-01-05"
+days = 7
+replications = 2
+[incidents]
+file = "trace.csv"
+severity = [ { class = "urgent", share = 0.5 }, { class = "routine", share = 0.5 } ]
+[watch]
+triage = "exp(mean=10m)"
+[[agency]]
+id = "uk"
+tz = "Europe/London"
+weight = 1.0
+[[schedule]]
+name = "always"
+kind = "always"
+"#;
+    std::fs::write(dir.path().join("s.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "signal_at,jurisdiction,severity,triage\n2026-01-05T10:00:00Z,uk,urgent,15\n2026-01-06T10:00:00Z,rest_of_world,routine,\n",
+    )
+    .unwrap();
+    let o = watchsim(&["run", "s.toml", "--trace", "--out", "out"], dir.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = std::fs::read_to_string(dir.path().join("out/incidents.csv")).unwrap();
+    assert_eq!(
+        rows.lines().count(),
+        1 + 2 * 2,
+        "two incidents, two replications"
+    );
+    assert!(
+        rows.lines().nth(1).unwrap().contains(",15,"),
+        "the recorded triage of 15 minutes is kept"
+    );
+
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "signal_at,jurisdiction,severity\n2026-01-05T10:00:00Z,uk,urgent\nyesterday,uk,urgent\n",
+    )
+    .unwrap();
+    let o = watchsim(&["run", "s.toml", "--out", "out2"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("row 2") && err.contains("signal_at") && err.contains("RFC 3339"),
+        "{err}"
+    );
+}

@@ -62,4 +62,17 @@ pub struct RunArgs {
     /// Also write incidents.csv: one row per incident and cell.
     #[arg(long)]
     pub trace: bool,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Continue an interrupted run in the same report folder, reusing its finished work.
+    #[arg(long)]
+    pub resume: bool,
+    /// Give each schedule its own random incidents instead of common random numbers
+    /// (only to measure what common random numbers gain).
+    #[arg(long)]
+    pub independent_streams: bool,
 }

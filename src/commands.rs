@@ -9,13 +9,17 @@ use thiserror::Error;
 
 use crate::cli::{Cli, Command, RunArgs, ScheduleArgs};
 use crate::experiment::{RunResult, Study};
-use crate::report::csv::{CoverageRow, sla_label, to_csv};
-use crate::report::runs::{incidents_table, pooled, runs_table};
+use crate::report::csv::{CoverageRow, to_csv};
+use crate::report::runs::runs_table;
+use crate::report::summary::{
+    by_cell, compare_table, comparisons, desks_table, distribution_table, headline, headline_text,
+    load_table, summary_table, weekly_table,
+};
 use crate::report::write_atomic;
+use crate::runner::{Manifest, RunnerOptions, run_items, write_trace};
 use crate::scenario::units::{DAY, WEEK};
 use crate::scenario::{Rule, Scenario, ScenarioErrors};
 use crate::schedule::{self, Coverage, Horizon, Interval, IntervalKind, member_names};
-use crate::stats::ALERT_TO_RESPONSE;
 
 /// Exit status for bad input (a scenario, trace or command line that cannot be used).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -314,21 +318,43 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(seed) = args.seed {
         scenario.experiment.seed = seed;
     }
+    let threads = match args.threads {
+        Some(0) => bail!(BadInput("--threads 0: expected at least 1".into())),
+        Some(n) => n,
+        None => 0,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     let dir = report_dir(&scenario, args.out.as_deref());
+    check_report_dir(&dir, &scenario)?;
     let started = std::time::Instant::now();
-    let study = Study::new(scenario).map_err(|e| BadInput(e.to_string()))?;
-    let results = study.run(args.trace);
+    let mut study = Study::new(scenario).map_err(|e| BadInput(e.to_string()))?;
+    study.independent_streams = args.independent_streams;
+    let options = RunnerOptions {
+        trace: args.trace,
+        quiet: args.quiet,
+        resume: args.resume,
+    };
+    let part = dir.join(".partial");
+    let manifest = Manifest::new(&study, args.trace, None);
+    let items = study.items();
+    let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options))?;
     let elapsed = started.elapsed();
-
-    let runs = runs_table(&study, &results);
-    write_atomic(&dir.join("runs.csv"), &runs.to_csv())?;
+    let provenance = Provenance::new(&study, &args);
+    write_outputs(&study, &results, &dir, &provenance)?;
     if args.trace {
-        write_atomic(
+        write_trace(
+            &study,
+            &items,
+            std::slice::from_ref(&part),
             &dir.join("incidents.csv"),
-            &incidents_table(&study, &results).to_csv(),
         )?;
     }
-    print_headline(&study, &results);
+    std::fs::remove_dir_all(&part).ok();
+    let cells = by_cell(&study, &results);
+    let (label, rows) = headline(&study, &cells);
+    print!("{}", headline_text(&study, &label, &rows));
     let incidents: u64 = results
         .iter()
         .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
@@ -342,42 +368,110 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_headline(study: &Study, results: &[RunResult]) {
-    let s = &study.scenario;
-    let pooled = pooled(study, results);
-    let sla = &s.experiment.sla;
-    let two_hours = sla
-        .iter()
-        .position(|&t| t == 7200.0)
-        .unwrap_or(sla.len() / 2);
-    println!(
-        "{:<22} {:>3} {:>8} {:>7} {:>9} {:>9} {:>8}",
-        "schedule",
-        "k",
-        "n",
-        "missed",
-        "p50 (m)",
-        "p95 (m)",
-        sla_label(sla[two_hours])
-    );
-    for (i, classes) in pooled.iter().enumerate() {
-        let cell = &study.cells[i % study.cells.len()];
-        let all = classes.last().expect("the pooled summary has an all row");
-        let label = &study.variants[i / study.cells.len()].label;
-        let name = if label.is_empty() {
-            s.schedules[cell.schedule].name.clone()
-        } else {
-            format!("{} [{label}]", s.schedules[cell.schedule].name)
-        };
-        println!(
-            "{:<22} {:>3} {:>8} {:>6.2}% {:>9.1} {:>9.1} {:>7.1}%",
+/// What a report folder records about the run that made it (`run.json`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// watchsim's version.
+    pub watchsim: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Scenario file, if not the built-in one.
+    pub scenario_file: Option<String>,
+    /// Hash of the scenario text.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per cell.
+    pub replications: u32,
+    /// The command line.
+    pub command: String,
+    /// Independent streams instead of common random numbers.
+    pub independent_streams: bool,
+}
+
+impl Provenance {
+    fn new(study: &Study, args: &RunArgs) -> Provenance {
+        let s = &study.scenario;
+        Provenance {
+            watchsim: env!("CARGO_PKG_VERSION").into(),
+            scenario: s.name.clone(),
+            description: s.description.clone(),
+            scenario_file: args.file.as_ref().map(|p| p.display().to_string()),
+            scenario_hash: s.hash.clone(),
+            seed: s.experiment.seed,
+            replications: study.replications,
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            independent_streams: study.independent_streams,
+        }
+    }
+}
+
+/// Refuses a report folder that holds another scenario's results.
+fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
+    let path = dir.join("run.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    match serde_json::from_str::<Provenance>(&text) {
+        Ok(p) if p.scenario == scenario.name => Ok(()),
+        Ok(p) => bail!(BadInput(format!(
+            "{} holds the results of scenario \"{}\", not \"{}\"; choose another folder with --out, or delete that one",
+            dir.display(),
+            p.scenario,
+            scenario.name
+        ))),
+        Err(_) => bail!(BadInput(format!(
+            "{} is not a watchsim run record; choose another folder with --out",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes every table of a finished run (and its provenance) to `dir`.
+pub fn write_outputs(
+    study: &Study,
+    results: &[RunResult],
+    dir: &Path,
+    provenance: &Provenance,
+) -> Result<()> {
+    let cells = by_cell(study, results);
+    let comparisons = comparisons(study, &cells);
+    let horizon = Horizon::of(&study.scenario);
+    let mut coverage = Vec::new();
+    for cell in &study.cells {
+        let name = &study.scenario.schedules[cell.schedule].name;
+        coverage.extend(coverage_rows(
+            &study.scenario,
             name,
             cell.k,
-            all.n,
-            100.0 * all.missed_share(),
-            all.quantile(ALERT_TO_RESPONSE, 0.5) / 60.0,
-            all.quantile(ALERT_TO_RESPONSE, 0.95) / 60.0,
-            100.0 * all.share_within(two_hours)
-        );
+            &cell.plan.coverage,
+            &horizon,
+        ));
     }
+    let tables = [
+        ("runs.csv", runs_table(study, results).to_csv()),
+        ("summary.csv", summary_table(study, &cells).to_csv()),
+        (
+            "compare.csv",
+            compare_table(study, &cells, &comparisons).to_csv(),
+        ),
+        (
+            "distribution.csv",
+            distribution_table(study, &cells).to_csv(),
+        ),
+        ("weekly.csv", weekly_table(study, &cells).to_csv()),
+        ("desks.csv", desks_table(study, &cells).to_csv()),
+        ("load.csv", load_table(study, &cells).to_csv()),
+        ("coverage.csv", to_csv(&coverage)),
+    ];
+    for (name, bytes) in tables {
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    write_atomic(
+        &dir.join("run.json"),
+        serde_json::to_string_pretty(provenance)?.as_bytes(),
+    )?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{CellPlan, Collect, EngineConfig, Outcome, RunTotals, simulate};
+use crate::engine::{CellPlan, EngineConfig, Outcome, RunTotals, Simulation, Sink};
 use crate::incidents::{Incident, IncidentFactory, TraceError};
 use crate::scenario::units::Dist;
 use crate::scenario::{IncidentSource, Scenario, Stage, SweepParameter};
@@ -42,6 +42,9 @@ pub struct Study {
     pub cells: Vec<Cell>,
     /// Replications per cell.
     pub replications: u32,
+    /// Give every cell its own random streams instead of common random numbers (only
+    /// to show what common random numbers gain).
+    pub independent_streams: bool,
 }
 
 /// The result of one (variant, cell, replication).
@@ -104,68 +107,131 @@ impl Study {
             scenario,
             variants,
             cells,
+            independent_streams: false,
         })
+    }
+
+    /// The work items: one per (variant, replication), each running every cell.
+    pub fn items(&self) -> Vec<(usize, u32)> {
+        (0..self.variants.len())
+            .flat_map(|v| (0..self.replications).map(move |r| (v, r)))
+            .collect()
     }
 
     /// Runs every (variant, cell, replication), in parallel on the current rayon pool.
     /// Results come back ordered by variant, cell, then replication.
     pub fn run(&self, trace: bool) -> Vec<RunResult> {
-        let items: Vec<(usize, u32)> = (0..self.variants.len())
-            .flat_map(|v| (0..self.replications).map(move |r| (v, r)))
-            .collect();
-        let mut results: Vec<RunResult> = items
+        let mut results: Vec<RunResult> = self
+            .items()
             .par_iter()
-            .flat_map_iter(|&(v, r)| self.run_replication(v, r, trace))
+            .flat_map_iter(|&(v, r)| self.run_item(v, r, trace))
             .collect();
         results.sort_by_key(|x| (x.variant, x.cell, x.replication));
         results
     }
 
-    /// One replication of one variant against every cell: the incidents are generated
-    /// once and replayed unchanged (common random numbers).
-    pub fn run_replication(&self, variant: usize, replication: u32, trace: bool) -> Vec<RunResult> {
-        let v = &self.variants[variant];
-        let incidents = v.factory.generate(replication);
-        (0..self.cells.len())
-            .into_par_iter()
-            .map(|c| self.run_cell(variant, c, replication, &incidents, trace))
-            .collect()
+    /// One replication of one variant against every cell. The incidents are generated
+    /// once and replayed unchanged against each cell (common random numbers), unless
+    /// the study uses independent streams, where each cell draws its own.
+    pub fn run_item(&self, variant: usize, replication: u32, trace: bool) -> Vec<RunResult> {
+        if self.independent_streams {
+            return (0..self.cells.len())
+                .into_par_iter()
+                .map(|c| {
+                    let stream = self.variants[variant]
+                        .factory
+                        .stream(replication, c as u64 + 1);
+                    self.run_cells(variant, replication, stream, &[c], trace)
+                        .remove(0)
+                })
+                .collect();
+        }
+        let stream = self.variants[variant].factory.stream(replication, 0);
+        let cells: Vec<usize> = (0..self.cells.len()).collect();
+        self.run_cells(variant, replication, stream, &cells, trace)
     }
 
-    fn run_cell(
+    /// Runs `cells` side by side over one incident stream, a chunk at a time, so that
+    /// the stream is generated once and never held whole.
+    fn run_cells(
         &self,
         variant: usize,
-        cell: usize,
         replication: u32,
-        incidents: &[Incident],
+        stream: impl Iterator<Item = Incident>,
+        cells: &[usize],
         trace: bool,
-    ) -> RunResult {
+    ) -> Vec<RunResult> {
         let v = &self.variants[variant];
         let exp = &self.scenario.experiment;
-        let mut stats = RunStats::new(self.scenario.incidents.classes.len(), &exp.sla, exp.warmup);
-        let plan = &self.cells[cell].plan;
-        let (totals, trace) = if trace {
-            let mut collect = Collect::default();
-            let totals = simulate(&v.config, plan, incidents, &mut collect);
-            let mut kept = Vec::new();
-            for (i, o) in collect.outcomes.iter().enumerate() {
-                let o = o.as_ref().expect("the engine decides every incident");
-                crate::engine::Sink::record(&mut stats, i as u32, &incidents[i], o);
-                if incidents[i].signal >= exp.warmup {
-                    kept.push((i as u32, incidents[i], *o));
-                }
+        let classes = self.scenario.incidents.classes.len();
+        let mut sims: Vec<Simulation<CellSink>> = cells
+            .iter()
+            .map(|&c| {
+                let sink = CellSink {
+                    stats: RunStats::new(classes, &exp.sla, exp.warmup, exp.horizon()),
+                    trace: trace.then(Vec::new),
+                    warmup: exp.warmup,
+                };
+                Simulation::new(&v.config, &self.cells[c].plan, sink)
+            })
+            .collect();
+        let mut stream = stream.peekable();
+        let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
+        let mut first = 0u32;
+        loop {
+            chunk.clear();
+            chunk.extend(stream.by_ref().take(CHUNK));
+            let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
+            if sims.len() == 1 {
+                sims[0].advance(&chunk, first, until);
+            } else {
+                sims.par_iter_mut()
+                    .for_each(|s| s.advance(&chunk, first, until));
             }
-            (totals, Some(kept))
-        } else {
-            (simulate(&v.config, plan, incidents, &mut stats), None)
-        };
-        RunResult {
-            variant,
-            cell,
-            replication,
-            stats,
-            totals,
-            trace,
+            first += chunk.len() as u32;
+            if until == f64::INFINITY {
+                break;
+            }
+        }
+        sims.into_iter()
+            .zip(cells)
+            .map(|(sim, &cell)| {
+                let (totals, sink) = sim.finish();
+                let trace = sink.trace.map(|mut t| {
+                    t.sort_by_key(|x| x.0);
+                    t
+                });
+                RunResult {
+                    variant,
+                    cell,
+                    replication,
+                    stats: sink.stats,
+                    totals,
+                    trace,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Incidents per chunk when cells run side by side over one stream.
+const CHUNK: usize = 16_384;
+
+/// A cell's sink: summaries, and with `--trace` every counted incident.
+struct CellSink {
+    stats: RunStats,
+    trace: Option<Vec<(u32, Incident, Outcome)>>,
+    warmup: f64,
+}
+
+impl Sink for CellSink {
+    #[inline]
+    fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome) {
+        self.stats.record(index, incident, outcome);
+        if let Some(t) = &mut self.trace
+            && incident.signal >= self.warmup
+        {
+            t.push((index, *incident, *outcome));
         }
     }
 }

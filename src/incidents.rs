@@ -174,38 +174,53 @@ impl ArrivalModel {
         self.starts.get(p + 1).copied().unwrap_or(self.horizon)
     }
 
-    /// The arrival times and jurisdictions of one replication, by inversion of the
+    /// The arrival times and jurisdictions of stream `stream`, by inversion of the
     /// cumulative rate: exact for a piecewise-constant rate.
-    pub fn arrivals(&self, seed: u64, replication: u32) -> Vec<(f64, u16)> {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(
-            seed,
-            &[STREAM_ARRIVALS, u64::from(replication)],
-        ));
-        let n = self.jurisdictions.len();
-        let mut out = Vec::with_capacity(self.expected_count() as usize + 16);
-        let mut t = 0.0;
-        let mut p = 0;
-        'arrivals: loop {
-            let mut need: f64 = Exp1.sample(&mut rng);
-            loop {
-                let room = self.rates[p] * (self.end(p) - t);
-                if need < room {
-                    t += need / self.rates[p];
-                    break;
-                }
-                need -= room;
-                p += 1;
-                if p == self.starts.len() {
-                    break 'arrivals;
-                }
-                t = self.starts[p];
-            }
-            let u: f64 = StandardUniform.sample(&mut rng);
-            let cum = &self.cumulative[p * n..(p + 1) * n];
-            let j = cum.partition_point(|&c| c <= u).min(n - 1);
-            out.push((t, self.jurisdictions[j]));
+    pub fn arrivals(&self, seed: u64, stream: u64) -> ArrivalStream<'_> {
+        ArrivalStream {
+            model: self,
+            rng: Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, &[STREAM_ARRIVALS, stream])),
+            t: 0.0,
+            piece: 0,
         }
-        out
+    }
+}
+
+/// Arrivals of one replication, generated as they are consumed.
+pub struct ArrivalStream<'a> {
+    model: &'a ArrivalModel,
+    rng: Xoshiro256PlusPlus,
+    t: f64,
+    piece: usize,
+}
+
+impl Iterator for ArrivalStream<'_> {
+    type Item = (f64, u16);
+
+    fn next(&mut self) -> Option<(f64, u16)> {
+        let m = self.model;
+        if self.piece == m.starts.len() {
+            return None;
+        }
+        let mut need: f64 = Exp1.sample(&mut self.rng);
+        loop {
+            let room = m.rates[self.piece] * (m.end(self.piece) - self.t);
+            if need < room {
+                self.t += need / m.rates[self.piece];
+                break;
+            }
+            need -= room;
+            self.piece += 1;
+            if self.piece == m.starts.len() {
+                return None;
+            }
+            self.t = m.starts[self.piece];
+        }
+        let n = m.jurisdictions.len();
+        let u: f64 = StandardUniform.sample(&mut self.rng);
+        let cum = &m.cumulative[self.piece * n..(self.piece + 1) * n];
+        let j = cum.partition_point(|&c| c <= u).min(n - 1);
+        Some((self.t, m.jurisdictions[j]))
     }
 }
 
@@ -356,29 +371,24 @@ impl IncidentFactory {
 
     /// The incidents of replication `replication`, in signal order.
     pub fn generate(&self, replication: u32) -> Vec<Incident> {
-        let rep = u64::from(replication);
-        match &self.arrivals {
-            Some(model) => model
-                .arrivals(self.seed, replication)
-                .into_iter()
-                .enumerate()
-                .map(|(i, (signal, j))| self.draw(rep, i as u64, signal, j, None, &[None; 10]))
-                .collect(),
-            None => self
-                .recorded
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    self.draw(
-                        rep,
-                        i as u64,
-                        r.signal,
-                        r.jurisdiction,
-                        Some(r.class),
-                        &r.draws,
-                    )
-                })
-                .collect(),
+        self.stream(replication, 0).collect()
+    }
+
+    /// The incidents of replication `replication` from random stream `stream`: stream 0
+    /// is the common one; others give independent incidents (to measure what common
+    /// random numbers gain).
+    pub fn generate_stream(&self, replication: u32, stream: u64) -> Vec<Incident> {
+        self.stream(replication, stream).collect()
+    }
+
+    /// The incidents of a replication and stream, generated as they are consumed.
+    pub fn stream(&self, replication: u32, stream: u64) -> IncidentStream<'_> {
+        let rep = u64::from(replication) | stream << 32;
+        IncidentStream {
+            factory: self,
+            arrivals: self.arrivals.as_ref().map(|m| m.arrivals(self.seed, rep)),
+            rep,
+            index: 0,
         }
     }
 
@@ -428,6 +438,43 @@ impl IncidentFactory {
                 None => rng.next_u64() & !HANDOFF_FIXED,
             },
         }
+    }
+}
+
+/// The incidents of one replication, in signal order, made as they are consumed so
+/// that memory does not grow with the horizon.
+pub struct IncidentStream<'a> {
+    factory: &'a IncidentFactory,
+    arrivals: Option<ArrivalStream<'a>>,
+    rep: u64,
+    index: u64,
+}
+
+impl Iterator for IncidentStream<'_> {
+    type Item = Incident;
+
+    fn next(&mut self) -> Option<Incident> {
+        let f = self.factory;
+        let i = self.index;
+        let incident = match &mut self.arrivals {
+            Some(arrivals) => {
+                let (signal, j) = arrivals.next()?;
+                f.draw(self.rep, i, signal, j, None, &[None; 10])
+            }
+            None => {
+                let r = f.recorded.get(i as usize)?;
+                f.draw(
+                    self.rep,
+                    i,
+                    r.signal,
+                    r.jurisdiction,
+                    Some(r.class),
+                    &r.draws,
+                )
+            }
+        };
+        self.index += 1;
+        Some(incident)
     }
 }
 

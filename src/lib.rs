@@ -34,6 +34,7 @@ pub mod engine;
 pub mod experiment;
 pub mod incidents;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod stats;

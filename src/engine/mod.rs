@@ -96,7 +96,7 @@ pub trait Sink {
 }
 
 /// Per-run facts about the desks and the rotation.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunTotals {
     /// Boundaries at which a member left the watch and another held it.
     pub handoffs: u64,
@@ -294,8 +294,11 @@ fn time_key(t: f64) -> u64 {
 
 #[derive(Debug, Clone, Copy)]
 struct Case {
-    incident: u32,
-    /// Desk the case is at (or last was at, while waiting for the watch).
+    /// Index of the incident in its replication's stream.
+    index: u32,
+    incident: Incident,
+    /// Desk the case is at (or last was at, while waiting for the watch);
+    /// `u16::MAX` before it reaches any desk.
     desk: u16,
     remaining: f64,
     handoff: f64,
@@ -311,12 +314,14 @@ struct DeskState {
     serving: Vec<u32>,
 }
 
-/// The mutable state of one run.
-struct Run<'a, S: Sink> {
+/// One (schedule, agency count, replication) in progress. Incidents are fed in signal
+/// order, in chunks of any size, with [`Simulation::advance`]; [`Simulation::finish`]
+/// closes the horizon. Memory depends on the cases in the system, not on the length of
+/// the stream.
+pub struct Simulation<'a, S: Sink> {
     config: &'a EngineConfig,
     plan: &'a CellPlan,
-    incidents: &'a [Incident],
-    sink: &'a mut S,
+    sink: S,
     events: BinaryHeap<Reverse<Event>>,
     seq: u64,
     cases: Vec<Case>,
@@ -325,56 +330,69 @@ struct Run<'a, S: Sink> {
     /// Cases waiting for anyone to hold the watch.
     pool: DeskQueue,
     mask: u64,
+    next_boundary: usize,
     totals: RunTotals,
 }
 
-/// Simulates one (schedule, agency count, replication): every incident's outcome goes
-/// to `sink`; the desks' totals are returned.
+/// Simulates one (schedule, agency count, replication) over a whole stream: every
+/// incident's outcome goes to `sink`; the desks' totals are returned.
 pub fn simulate<S: Sink>(
     config: &EngineConfig,
     plan: &CellPlan,
     incidents: &[Incident],
     sink: &mut S,
 ) -> RunTotals {
-    let k = plan.k;
-    let coverage = &plan.coverage;
-    let mut totals = RunTotals {
-        analyst_secs: (0..k)
-            .map(|m| coverage.held_secs(m) * f64::from(config.staff[m]))
-            .collect(),
-        busy_secs: vec![0.0; k],
-        triaged: vec![0; k],
-        starts_by_hour: vec![[0; 24]; k],
-        ..RunTotals::default()
-    };
-    totals.covered_secs = (0..coverage.masks.len())
-        .filter(|&i| coverage.masks[i] != 0)
-        .map(|i| coverage.end(i) - coverage.starts[i])
-        .sum();
-    let mut run = Run {
-        config,
-        plan,
-        incidents,
-        sink,
-        events: BinaryHeap::with_capacity(64),
-        seq: 0,
-        cases: Vec::new(),
-        free: Vec::new(),
-        desks: (0..k)
-            .map(|_| DeskState {
-                queue: DeskQueue::default(),
-                serving: Vec::new(),
-            })
-            .collect(),
-        pool: DeskQueue::default(),
-        mask: coverage.masks[0],
-        totals,
-    };
-    run.run();
-    run.totals
+    let mut sim = Simulation::new(config, plan, sink);
+    sim.advance(incidents, 0, f64::INFINITY);
+    sim.finish().0
 }
 
-impl<S: Sink> Run<'_, S> {
+impl<S: Sink> Sink for &mut S {
+    #[inline]
+    fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome) {
+        (**self).record(index, incident, outcome);
+    }
+}
+
+impl<'a, S: Sink> Simulation<'a, S> {
+    /// A run at the start of the horizon.
+    pub fn new(config: &'a EngineConfig, plan: &'a CellPlan, sink: S) -> Simulation<'a, S> {
+        let k = plan.k;
+        let coverage = &plan.coverage;
+        let totals = RunTotals {
+            analyst_secs: (0..k)
+                .map(|m| coverage.held_secs(m) * f64::from(config.staff[m]))
+                .collect(),
+            busy_secs: vec![0.0; k],
+            triaged: vec![0; k],
+            starts_by_hour: vec![[0; 24]; k],
+            covered_secs: (0..coverage.masks.len())
+                .filter(|&i| coverage.masks[i] != 0)
+                .map(|i| coverage.end(i) - coverage.starts[i])
+                .sum(),
+            ..RunTotals::default()
+        };
+        Simulation {
+            config,
+            plan,
+            sink,
+            events: BinaryHeap::with_capacity(64),
+            seq: 0,
+            cases: Vec::new(),
+            free: Vec::new(),
+            desks: (0..k)
+                .map(|_| DeskState {
+                    queue: DeskQueue::default(),
+                    serving: Vec::new(),
+                })
+                .collect(),
+            pool: DeskQueue::default(),
+            mask: coverage.masks[0],
+            next_boundary: 1,
+            totals,
+        }
+    }
+
     fn push(&mut self, time: f64, kind: u8, subject: u32, extra: u32) {
         self.seq += 1;
         self.events.push(Reverse(Event {
@@ -386,15 +404,18 @@ impl<S: Sink> Run<'_, S> {
         }));
     }
 
-    fn run(&mut self) {
+    /// Feeds the next incidents (in signal order; the first has stream index `first`)
+    /// and handles every event before `until`, the earliest signal time of any later
+    /// chunk (infinite for the last chunk).
+    pub fn advance(&mut self, incidents: &[Incident], first: u32, until: f64) {
         let horizon = self.config.horizon;
-        let coverage = &self.plan.coverage;
-        let mut next_incident = 0usize;
-        let mut next_boundary = 1usize;
+        let mut next = 0usize;
         loop {
-            let boundary_time = coverage
+            let boundary_time = self
+                .plan
+                .coverage
                 .starts
-                .get(next_boundary)
+                .get(self.next_boundary)
                 .copied()
                 .unwrap_or(f64::INFINITY);
             let boundary = (time_key(boundary_time.min(f64::MAX)), EV_BOUNDARY);
@@ -405,11 +426,12 @@ impl<S: Sink> Run<'_, S> {
                 Some(e) if e < boundary => f64::from_bits(e.0),
                 _ => boundary_time,
             };
-            while next_incident < self.incidents.len()
-                && self.incidents[next_incident].signal <= next_time
+            while next < incidents.len()
+                && incidents[next].signal <= next_time
+                && incidents[next].signal < horizon
             {
-                self.signal(next_incident as u32);
-                next_incident += 1;
+                self.signal(first + next as u32, &incidents[next]);
+                next += 1;
             }
             let event = self.events.peek().map(|Reverse(e)| (e.time, e.kind));
             let take_event = matches!(event, Some(e) if e < boundary);
@@ -418,7 +440,7 @@ impl<S: Sink> Run<'_, S> {
             } else {
                 boundary_time
             };
-            if now >= horizon {
+            if now >= horizon || now >= until {
                 break;
             }
             if take_event {
@@ -430,22 +452,39 @@ impl<S: Sink> Run<'_, S> {
                     _ => unreachable!("boundaries are not queued"),
                 }
             } else {
-                self.boundary(now, coverage.masks[next_boundary]);
-                next_boundary += 1;
+                let mask = self.plan.coverage.masks[self.next_boundary];
+                self.boundary(now, mask);
+                self.next_boundary += 1;
             }
         }
-        // Signals after the last event but before the horizon.
-        while next_incident < self.incidents.len() && self.incidents[next_incident].signal < horizon
-        {
-            self.signal(next_incident as u32);
-            next_incident += 1;
+        // Signals after the last event handled (their alerts are all at or after it).
+        while next < incidents.len() && incidents[next].signal < horizon {
+            self.signal(first + next as u32, &incidents[next]);
+            next += 1;
         }
-        self.close(horizon);
+    }
+
+    /// Closes the horizon: everything still in the system is open.
+    pub fn finish(mut self) -> (RunTotals, S) {
+        self.close(self.config.horizon);
+        (self.totals, self.sink)
+    }
+
+    fn new_case(&mut self, case: Case) -> u32 {
+        match self.free.pop() {
+            Some(s) => {
+                self.cases[s as usize] = case;
+                s
+            }
+            None => {
+                self.cases.push(case);
+                (self.cases.len() - 1) as u32
+            }
+        }
     }
 
     /// A signal appears: work out when (and whether) the watch detects it.
-    fn signal(&mut self, index: u32) {
-        let inc = &self.incidents[index as usize];
+    fn signal(&mut self, index: u32, inc: &Incident) {
         let alert = self.plan.alert_time(inc.signal, inc.detect);
         let closes = inc.signal + inc.visibility;
         let horizon = self.config.horizon;
@@ -460,17 +499,32 @@ impl<S: Sink> Run<'_, S> {
             self.sink
                 .record(index, inc, &Outcome::unreached(Status::Open));
         } else {
-            self.push(alert, EV_ALERT, index, 0);
+            let rank = match self.config.discipline {
+                Discipline::Priority => inc.class,
+                Discipline::Fifo => 0,
+            };
+            let slot = self.new_case(Case {
+                index,
+                incident: *inc,
+                desk: u16::MAX,
+                remaining: inc.triage,
+                handoff: 0.0,
+                handoffs: 0,
+                service_start: 0.0,
+                version: 0,
+                key: CaseKey::new(rank, alert, index),
+            });
+            self.push(alert, EV_ALERT, slot, 0);
         }
     }
 
     /// The member a case goes to when `mask` holds the watch: its own agency if holding,
     /// else the first holder in roster order.
-    fn route(&self, incident: u32, mask: u64) -> Option<usize> {
+    fn route(&self, slot: u32, mask: u64) -> Option<usize> {
         if mask == 0 {
             return None;
         }
-        let j = self.incidents[incident as usize].jurisdiction;
+        let j = self.cases[slot as usize].incident.jurisdiction;
         if j != REST_OF_WORLD && (j as usize) < 64 && mask & (1 << j) != 0 {
             Some(j as usize)
         } else {
@@ -478,33 +532,8 @@ impl<S: Sink> Run<'_, S> {
         }
     }
 
-    fn alert(&mut self, now: f64, index: u32) {
-        let inc = &self.incidents[index as usize];
-        let rank = match self.config.discipline {
-            Discipline::Priority => inc.class,
-            Discipline::Fifo => 0,
-        };
-        let case = Case {
-            incident: index,
-            desk: u16::MAX,
-            remaining: inc.triage,
-            handoff: 0.0,
-            handoffs: 0,
-            service_start: 0.0,
-            version: 0,
-            key: CaseKey::new(rank, now, index),
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.cases[s as usize] = case;
-                s
-            }
-            None => {
-                self.cases.push(case);
-                (self.cases.len() - 1) as u32
-            }
-        };
-        match self.route(index, self.mask) {
+    fn alert(&mut self, now: f64, slot: u32) {
+        match self.route(slot, self.mask) {
             Some(d) => {
                 self.cases[slot as usize].desk = d as u16;
                 self.enqueue(now, slot, d);
@@ -539,20 +568,16 @@ impl<S: Sink> Run<'_, S> {
                     .cmp(&cb.key.rank())
                     .then(ca.service_start.total_cmp(&cb.service_start))
             });
-        match victim {
-            Some((pos, v)) if self.cases[v as usize].key.rank() > key.rank() => {
-                self.stop_service(now, v, d);
-                self.desks[d].serving.swap_remove(pos);
-                let vkey = self.cases[v as usize].key;
-                self.desks[d].queue.push(vkey, v);
-                self.desks[d].queue.push(key, slot);
-                self.start_work(now, d);
-            }
-            _ => {
-                self.desks[d].queue.push(key, slot);
-                self.start_work(now, d);
-            }
+        if let Some((pos, v)) = victim
+            && self.cases[v as usize].key.rank() > key.rank()
+        {
+            self.stop_service(now, v, d);
+            self.desks[d].serving.swap_remove(pos);
+            let vkey = self.cases[v as usize].key;
+            self.desks[d].queue.push(vkey, v);
         }
+        self.desks[d].queue.push(key, slot);
+        self.start_work(now, d);
     }
 
     /// Ends a case's service period early: books the work done and invalidates its
@@ -599,14 +624,13 @@ impl<S: Sink> Run<'_, S> {
         self.totals.busy_secs[d] += now - case.service_start;
         self.totals.triaged[d] += 1;
         self.free.push(slot);
-        self.finish(now, &case, d);
+        self.finish_case(now, &case, d);
         self.start_work(now, d);
     }
 
     /// Triage is done at desk `d`: referral, desk and police follow without contention.
-    fn finish(&mut self, now: f64, case: &Case, d: usize) {
-        let index = case.incident;
-        let inc = &self.incidents[index as usize];
+    fn finish_case(&mut self, now: f64, case: &Case, d: usize) {
+        let inc = &case.incident;
         let j = inc.jurisdiction;
         let member = j != REST_OF_WORLD && (j as usize) < self.plan.k;
         let (referral, desk, police) = if member {
@@ -628,15 +652,14 @@ impl<S: Sink> Run<'_, S> {
         };
         let alert = case.key.time();
         let response = now + referral + desk + police;
-        let triage = inc.triage;
         let mut outcome = Outcome {
             status: Status::Responded,
             watch_agency: Some(d as u16),
             alert,
             response,
             detect: alert - inc.signal,
-            queue: (now - alert - triage - case.handoff).max(0.0),
-            triage,
+            queue: (now - alert - inc.triage - case.handoff).max(0.0),
+            triage: inc.triage,
             handoff: case.handoff,
             referral,
             desk,
@@ -651,7 +674,7 @@ impl<S: Sink> Run<'_, S> {
             outcome.desk = f64::NAN;
             outcome.police = f64::NAN;
         }
-        self.sink.record(index, inc, &outcome);
+        self.sink.record(case.index, inc, &outcome);
     }
 
     /// A handed-off case reaches desk `d`.
@@ -662,8 +685,7 @@ impl<S: Sink> Run<'_, S> {
             return;
         }
         // The desk lost the watch while the case was in transit: pass it on again.
-        let incident = self.cases[slot as usize].incident;
-        match self.route(incident, self.mask) {
+        match self.route(slot, self.mask) {
             Some(to) => self.pass(now, slot, to),
             None => {
                 self.cases[slot as usize].desk = d as u16;
@@ -676,8 +698,7 @@ impl<S: Sink> Run<'_, S> {
     /// Sends a case to desk `to`, paying its next handoff delay.
     fn pass(&mut self, now: f64, slot: u32, to: usize) {
         let case = &mut self.cases[slot as usize];
-        let inc = &self.incidents[case.incident as usize];
-        let delay = handoff_delay(inc, case.handoffs, &self.config.handoff);
+        let delay = handoff_delay(&case.incident, case.handoffs, &self.config.handoff);
         case.handoffs += 1;
         case.handoff += delay;
         self.totals.cases_moved += 1;
@@ -713,8 +734,7 @@ impl<S: Sink> Run<'_, S> {
         // order they would have been served.
         moving.sort_by_key(|&s| self.cases[s as usize].key);
         for slot in moving {
-            let incident = self.cases[slot as usize].incident;
-            match self.route(incident, mask) {
+            match self.route(slot, mask) {
                 None => {
                     let key = self.cases[slot as usize].key;
                     self.pool.push(key, slot);
@@ -740,44 +760,41 @@ impl<S: Sink> Run<'_, S> {
                 self.totals.busy_secs[d] += horizon - self.cases[slot as usize].service_start;
             }
         }
-        let mut open: Vec<(u32, Option<u16>, f64)> = Vec::new();
+        // (slot, desk it is at, whether it was alerted before the horizon)
+        let mut open: Vec<(u32, Option<u16>)> = Vec::new();
         while let Some(Reverse(e)) = self.events.pop() {
             match e.kind {
-                EV_ALERT => open.push((e.subject, None, f64::from_bits(e.time))),
+                EV_ALERT => open.push((e.subject, None)),
                 EV_SERVICE_DONE if self.cases[e.subject as usize].version == e.extra => {
-                    let c = self.cases[e.subject as usize];
-                    open.push((c.incident, Some(c.desk), c.key.time()));
+                    open.push((e.subject, Some(self.cases[e.subject as usize].desk)));
                 }
-                EV_HANDOFF_ARRIVE => {
-                    let c = self.cases[e.subject as usize];
-                    open.push((c.incident, Some(e.extra as u16), c.key.time()));
-                }
+                EV_HANDOFF_ARRIVE => open.push((e.subject, Some(e.extra as u16))),
                 _ => {}
             }
         }
         for d in 0..self.desks.len() {
             while let Some(slot) = self.desks[d].queue.pop() {
-                let c = self.cases[slot as usize];
-                open.push((c.incident, Some(d as u16), c.key.time()));
+                open.push((slot, Some(d as u16)));
             }
         }
         while let Some(slot) = self.pool.pop() {
-            let c = self.cases[slot as usize];
-            open.push((c.incident, None, c.key.time()));
+            open.push((slot, None));
         }
-        for (index, desk, alert) in open {
-            let inc = &self.incidents[index as usize];
+        for (slot, desk) in open {
+            let case = &self.cases[slot as usize];
+            let alert = case.key.time();
+            let detected = alert < horizon;
             let outcome = Outcome {
                 watch_agency: desk,
-                alert: if alert < horizon { alert } else { f64::NAN },
-                detect: if alert < horizon {
-                    alert - inc.signal
+                alert: if detected { alert } else { f64::NAN },
+                detect: if detected {
+                    alert - case.incident.signal
                 } else {
                     f64::NAN
                 },
                 ..Outcome::unreached(Status::Open)
             };
-            self.sink.record(index, inc, &outcome);
+            self.sink.record(case.index, &case.incident, &outcome);
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod runs;
+pub mod summary;
 
 use std::fs;
 use std::io::Write;

@@ -6,7 +6,7 @@ use crate::experiment::{RunResult, Study};
 use crate::incidents::REST_OF_WORLD;
 use crate::report::csv::{Table, minutes, num, sla_label};
 use crate::schedule::Horizon;
-use crate::stats::{ALERT_TO_RESPONSE, ClassStats, METRICS};
+use crate::stats::{ALERT_TO_RESPONSE, METRICS};
 
 /// The fixed leading columns of `runs.csv` (a sweep adds `sweep` after `agencies`).
 pub const RUN_COLUMNS: [&str; 8] = [
@@ -163,26 +163,4 @@ pub fn incidents_table(study: &Study, results: &[RunResult]) -> Table {
         }
     }
     table
-}
-
-/// Per (variant, cell): the summaries of all replications pooled.
-pub fn pooled(study: &Study, results: &[RunResult]) -> Vec<Vec<ClassStats>> {
-    let reps = study.replications as usize;
-    results
-        .chunks(reps)
-        .map(|chunk| {
-            let mut classes = chunk[0].stats.classes.clone();
-            for r in &chunk[1..] {
-                for (a, b) in classes.iter_mut().zip(&r.stats.classes) {
-                    a.merge(b);
-                }
-            }
-            let mut all = classes[0].clone();
-            for c in &classes[1..] {
-                all.merge(c);
-            }
-            classes.push(all);
-            classes
-        })
-        .collect()
 }

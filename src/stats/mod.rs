@@ -4,6 +4,7 @@
 //! outcomes themselves, so memory does not grow with the number of incidents.
 
 pub mod ci;
+pub mod store;
 
 use hdrhistogram::Histogram;
 
@@ -29,7 +30,7 @@ pub const ALERT_TO_RESPONSE: usize = 0;
 /// Longest duration a histogram holds: ten years, in seconds.
 const MAX_SECS: u64 = 10 * 366 * 86_400;
 
-fn histogram(precise: bool) -> Histogram<u64> {
+fn histogram(precise: bool) -> Histogram<u32> {
     Histogram::new_with_max(MAX_SECS, if precise { 3 } else { 2 }).expect("valid histogram bounds")
 }
 
@@ -63,7 +64,7 @@ pub struct ClassStats {
     /// Responded incidents with alert → response within each SLA threshold.
     pub within: Vec<u64>,
     /// Histogram of each metric over responded incidents, whole seconds.
-    pub histograms: Vec<Histogram<u64>>,
+    pub histograms: Vec<Histogram<u32>>,
 }
 
 impl ClassStats {
@@ -149,15 +150,36 @@ impl ClassStats {
 pub struct RunStats {
     /// One summary per severity class.
     pub classes: Vec<ClassStats>,
+    /// All classes by week of the horizon (by signal time), for delay-by-week charts.
+    pub weeks: Vec<WeekStats>,
     sla: Vec<f64>,
     warmup: f64,
 }
 
+/// Counts and sums of one week of the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeekStats {
+    /// Counted incidents signalled that week.
+    pub n: u64,
+    /// Of which missed.
+    pub missed: u64,
+    /// Of which responded.
+    pub responded: u64,
+    /// Sum of alert → response over responded, seconds.
+    pub alert_to_response: f64,
+    /// Sum of detection delay over responded, seconds.
+    pub detect: f64,
+}
+
 impl RunStats {
-    /// Empty summaries for `classes` severity classes.
-    pub fn new(classes: usize, sla: &[f64], warmup: f64) -> RunStats {
+    /// Empty summaries for `classes` severity classes over a horizon of `horizon` seconds.
+    pub fn new(classes: usize, sla: &[f64], warmup: f64, horizon: f64) -> RunStats {
         RunStats {
             classes: (0..classes).map(|_| ClassStats::new(sla.len())).collect(),
+            weeks: vec![
+                WeekStats::default();
+                (horizon / crate::scenario::units::WEEK).ceil() as usize
+            ],
             sla: sla.to_vec(),
             warmup,
         }
@@ -181,10 +203,18 @@ impl Sink for RunStats {
         }
         let c = &mut self.classes[incident.class as usize];
         c.n += 1;
+        let week = &mut self.weeks[(incident.signal / crate::scenario::units::WEEK) as usize];
+        week.n += 1;
         match outcome.status {
-            Status::Missed => c.missed += 1,
+            Status::Missed => {
+                c.missed += 1;
+                week.missed += 1;
+            }
             Status::Open => c.open += 1,
             Status::Responded => {
+                week.responded += 1;
+                week.alert_to_response += outcome.alert_to_response();
+                week.detect += outcome.detect;
                 c.responded += 1;
                 let values = metric_values(incident, outcome);
                 for (m, v) in values.iter().enumerate() {

@@ -215,7 +215,7 @@ impl Study {
 }
 
 /// Incidents per chunk when cells run side by side over one stream.
-const CHUNK: usize = 16_384;
+const CHUNK: usize = 4_096;
 
 /// A cell's sink: summaries, and with `--trace` every counted incident.
 struct CellSink {

@@ -3,7 +3,10 @@
 //! Exporters are pure (results in, bytes out); [`write_atomic`] is the one place that
 //! writes files, so an interrupted run never leaves a half-written one.
 
+pub mod charts;
 pub mod csv;
+pub mod data;
+pub mod html;
 pub mod runs;
 pub mod summary;
 
@@ -27,6 +30,15 @@ pub struct WriteError {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename,
 /// so readers see the old file or the new one, never a truncated one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], for content produced piece by piece (large tables are
+/// streamed to the temporary file rather than built in memory).
+pub fn write_atomic_with(
+    path: &Path,
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let wrap = |p: &Path| {
         let p = p.to_path_buf();
         move |source| WriteError { path: p, source }
@@ -42,8 +54,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
+        produce(&mut f)?;
+        let f = f.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();

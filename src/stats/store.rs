@@ -2,7 +2,8 @@
 //! interrupted run can resume and shards can be merged.
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::{ClassStats, RunStats, WeekStats, histogram};
 
@@ -102,5 +103,49 @@ impl RunStats {
             sla: sla.to_vec(),
             warmup,
         })
+    }
+}
+
+/// A run's summaries serialised in place, in the same form as [`StoredRun`], without
+/// building the sparse histogram lists in memory first.
+pub struct StoredRunRef<'a>(pub &'a RunStats);
+
+struct ClassRef<'a>(&'a ClassStats);
+
+struct HistogramRef<'a>(&'a Histogram<u32>);
+
+impl Serialize for StoredRunRef<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut st = serializer.serialize_struct("StoredRun", 2)?;
+        let classes: Vec<ClassRef> = self.0.classes.iter().map(ClassRef).collect();
+        st.serialize_field("classes", &classes)?;
+        st.serialize_field("weeks", &self.0.weeks)?;
+        st.end()
+    }
+}
+
+impl Serialize for ClassRef<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut st = serializer.serialize_struct("StoredClass", 7)?;
+        st.serialize_field("n", &c.n)?;
+        st.serialize_field("missed", &c.missed)?;
+        st.serialize_field("open", &c.open)?;
+        st.serialize_field("responded", &c.responded)?;
+        st.serialize_field("sums", &c.sums)?;
+        st.serialize_field("within", &c.within)?;
+        let histograms: Vec<HistogramRef> = c.histograms.iter().map(HistogramRef).collect();
+        st.serialize_field("histograms", &histograms)?;
+        st.end()
+    }
+}
+
+impl Serialize for HistogramRef<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for v in self.0.iter_recorded() {
+            seq.serialize_element(&(v.value_iterated_to(), u64::from(v.count_at_value())))?;
+        }
+        seq.end()
     }
 }

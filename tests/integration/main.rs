@@ -1,6 +1,7 @@
 //! watchsim's integration tests (one binary).
 
 mod engine;
+mod experiments;
 mod scenarios;
 mod schedules;
 mod textbook;

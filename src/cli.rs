@@ -27,6 +27,10 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Simulate a scenario and write its reports.
     Run(RunArgs),
+    /// Combine the parts of a sharded run into the reports of an unsharded run.
+    Merge(MergeArgs),
+    /// Write an sbatch script that runs a scenario as a Slurm job array of shards.
+    Slurm(SlurmArgs),
 }
 
 /// Options of `watchsim schedule`.
@@ -75,4 +79,68 @@ pub struct RunArgs {
     /// (only to measure what common random numbers gain).
     #[arg(long)]
     pub independent_streams: bool,
+    /// Run only shard I of N (0 <= I < N) and write its part to <out>/parts/shard-I-of-N/
+    /// for `watchsim merge`. Without it, the shard comes from a Slurm job array
+    /// (SLURM_ARRAY_TASK_*) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX with
+    /// SHARD_COUNT); `none` ignores the environment.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// Options of `watchsim merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part folders (shard-I-of-N), or folders holding them (e.g. reports/<scenario>/parts).
+    #[arg(required = true, value_name = "PARTS")]
+    pub parts: Vec<PathBuf>,
+    /// Report folder (default: reports/<scenario>/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The scenario file the parts were made from (default: the file recorded in the
+    /// parts); its hash must match theirs.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Do not print the headline table.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Options of `watchsim slurm`.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Number of shards (array tasks).
+    #[arg(long, value_name = "N")]
+    pub shards: u32,
+    /// Time limit per task, as sbatch takes it (e.g. 01:30:00).
+    #[arg(long, value_name = "HH:MM:SS")]
+    pub time: Option<String>,
+    /// Slurm partition.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Slurm account to charge.
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// CPUs per task (watchsim uses as many threads).
+    #[arg(long, value_name = "C")]
+    pub cpus: Option<u32>,
+    /// Memory per task, as sbatch takes it (e.g. 4G).
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// Report folder (default: reports/<scenario>/); parts go to <out>/parts/.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Where to write the script (default: <out>/watchsim.sbatch).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// Replications per cell (default: the scenario's).
+    #[arg(long, short = 'r', value_name = "N")]
+    pub replications: Option<u32>,
+    /// Master seed (default: the scenario's).
+    #[arg(long, short = 's', value_name = "S")]
+    pub seed: Option<u64>,
+    /// Also keep incidents.csv chunks, for incidents.csv after the merge.
+    #[arg(long)]
+    pub trace: bool,
 }

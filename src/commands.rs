@@ -48,6 +48,8 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Some(Command::Validate { files }) => validate(&files),
         Some(Command::Schedule(args)) => schedule(&args),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Merge(args)) => crate::shard::merge(&args),
+        Some(Command::Slurm(args)) => crate::shard::slurm(&args),
     }
 }
 
@@ -323,6 +325,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Some(n) => n,
         None => 0,
     };
+    let shard = crate::shard::resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -336,6 +339,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         quiet: args.quiet,
         resume: args.resume,
     };
+    if let Some(shard) = shard {
+        let file = args.file.as_deref();
+        return pool.install(|| crate::shard::run_shard(&study, &dir, shard, file, &options));
+    }
     let part = dir.join(".partial");
     let manifest = Manifest::new(&study, args.trace, None);
     let items = study.items();
@@ -409,7 +416,7 @@ impl Provenance {
 }
 
 /// Refuses a report folder that holds another scenario's results.
-fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
+pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
     let path = dir.join("run.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());

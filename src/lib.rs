@@ -37,4 +37,5 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod schedule;
+pub mod shard;
 pub mod stats;

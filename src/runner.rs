@@ -47,6 +47,10 @@ pub struct Manifest {
     pub independent_streams: bool,
     /// This part's shard, `I/N` (absent for an unsharded run).
     pub shard: Option<(u32, u32)>,
+    /// The scenario file (absolute; absent for the built-in study), so that `watchsim
+    /// merge` can rebuild the study.
+    #[serde(default)]
+    pub scenario_file: Option<PathBuf>,
 }
 
 impl Manifest {
@@ -62,16 +66,20 @@ impl Manifest {
             trace,
             independent_streams: study.independent_streams,
             shard,
+            scenario_file: None,
         }
     }
 
-    /// Whether two parts come from the same run (whatever their shards).
+    /// Whether two parts come from the same run (whatever their shards, and wherever
+    /// the scenario file lies).
     pub fn same_run(&self, other: &Manifest) -> bool {
         Manifest {
             shard: None,
+            scenario_file: None,
             ..self.clone()
         } == Manifest {
             shard: None,
+            scenario_file: None,
             ..other.clone()
         }
     }

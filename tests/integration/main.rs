@@ -4,4 +4,5 @@ mod engine;
 mod experiments;
 mod scenarios;
 mod schedules;
+mod shards;
 mod textbook;

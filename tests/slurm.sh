@@ -7,7 +7,8 @@
 #
 # Environment:
 #   SLURM_LOCAL_SH  path of slurm-local.sh (default: shared/tools/slurm-local.sh in the
-#                   repository's parent folder, or in the nearest ancestor that has one)
+#                   repository's parent folder or the nearest ancestor that has one, else
+#                   slurm-local.sh on PATH, else /work/shared/tools/slurm-local.sh)
 #   CI=true         a missing Slurm (no slurm-local.sh, not root) fails instead of skipping
 set -euo pipefail
 
@@ -37,7 +38,14 @@ find_slurm_local() {
             return
         fi
     done
-    echo "$root/../shared/tools/slurm-local.sh"
+    # A clone elsewhere (e.g. under /tmp): the tool on PATH, or the team's shared folder.
+    if command -v slurm-local.sh > /dev/null; then
+        command -v slurm-local.sh
+    elif [ -x /work/shared/tools/slurm-local.sh ]; then
+        echo /work/shared/tools/slurm-local.sh
+    else
+        echo "$root/../shared/tools/slurm-local.sh"
+    fi
 }
 
 slurm_local=$(find_slurm_local)

@@ -9,10 +9,10 @@ use std::process::{Command, Output};
 
 const FOUNDERS: &str = include_str!("../../scenarios/founders-2006.toml");
 
-/// Five replications of four weeks: five work items, split unevenly.
+/// five replications of two weeks: five work items, split unevenly.
 fn small_founders() -> String {
     FOUNDERS
-        .replace("days = 364", "days = 28")
+        .replace("days = 364", "days = 14")
         .replace("replications = 20", "replications = 5")
 }
 

@@ -31,6 +31,11 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write an sbatch script that runs a scenario as a Slurm job array of shards.
     Slurm(SlurmArgs),
+    /// Redraw the charts and index.html of a report folder from its CSV files.
+    Report {
+        /// Report folder of an earlier run (e.g. reports/growing-roster).
+        dir: PathBuf,
+    },
 }
 
 /// Options of `watchsim schedule`.

@@ -50,6 +50,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Merge(args)) => crate::shard::merge(&args),
         Some(Command::Slurm(args)) => crate::shard::slurm(&args),
+        Some(Command::Report { dir }) => crate::report::html::report_command(&dir),
     }
 }
 
@@ -359,6 +360,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
+    crate::report::html::write_report(&dir)?;
     let cells = by_cell(&study, &results);
     let (label, rows) = headline(&study, &cells);
     print!("{}", headline_text(&study, &label, &rows));

@@ -2,6 +2,7 @@
 
 mod engine;
 mod experiments;
+mod report;
 mod scenarios;
 mod schedules;
 mod shards;

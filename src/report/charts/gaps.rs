@@ -1,0 +1,162 @@
+//! Question 3: which weeks of the year have gaps or double cover, and at which UTC
+//! hours: a week-of-year × UTC-hour heatmap per schedule at the largest agency count.
+//! Daylight-saving transitions show as bands of weeks whose gaps move or appear.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::coverage::OVERLAP;
+use super::{Chart, DrawResult, Key, Mark, Meta, VERMILLION, grid, legend, mix, text, titled};
+use crate::report::data::Report;
+
+/// At most this many panels.
+const MAX_PANELS: usize = 6;
+/// The colour of a fully covered cell.
+const COVERED: RGBColor = RGBColor(236, 236, 236);
+
+/// Per week, per UTC hour: (gap hours, overlap hours) over the week.
+type WeekGrid = Vec<[(f64, f64); 24]>;
+
+pub(crate) struct Gaps<'a> {
+    report: &'a Report,
+    /// Per schedule: per week, per UTC hour: (gap hours, overlap hours) over the week.
+    cells: Vec<(String, WeekGrid)>,
+}
+
+impl<'a> Gaps<'a> {
+    pub(crate) fn new(report: &'a Report) -> Option<Gaps<'a>> {
+        let weeks = (report.horizon_hours / 168.0).ceil() as usize;
+        if weeks == 0 {
+            return None;
+        }
+        let mut cells = Vec::new();
+        for s in report.schedules.iter().take(MAX_PANELS) {
+            let Some(spans) = report.coverage.get(s) else {
+                continue;
+            };
+            let mut grid = vec![[(0.0, 0.0); 24]; weeks];
+            for span in spans.iter().filter(|s| s.kind != "watch") {
+                let mut t = span.start;
+                while t < span.end {
+                    let next = (t.floor() + 1.0).min(span.end);
+                    let w = ((t / 168.0).floor() as usize).min(weeks - 1);
+                    let h = (t.floor() as usize) % 24;
+                    if span.kind == "gap" {
+                        grid[w][h].0 += next - t;
+                    } else {
+                        grid[w][h].1 += next - t;
+                    }
+                    t = next;
+                }
+            }
+            cells.push((s.clone(), grid));
+        }
+        (!cells.is_empty()).then_some(Gaps { report, cells })
+    }
+}
+
+/// The colour of a cell with `gap` and `overlap` hours out of 7.
+fn shade(gap: f64, overlap: f64) -> RGBColor {
+    if gap > 1e-6 {
+        mix(RGBColor(250, 210, 180), VERMILLION, gap / 7.0)
+    } else if overlap > 1e-6 {
+        mix(RGBColor(235, 200, 225), OVERLAP, overlap / 7.0)
+    } else {
+        COVERED
+    }
+}
+
+impl Chart for Gaps<'_> {
+    fn meta(&self) -> Meta {
+        let (cols, rows) = grid(self.cells.len(), 3);
+        let weeks = self.cells[0].1.len() as u32;
+        Meta {
+            stem: "gaps",
+            title: "Which weeks have gaps or double cover? (week × UTC hour)".into(),
+            caption: format!(
+                "For {} agencies, one row per week of the horizon and one column per hour of the day \
+                 in UTC. Vermillion: nobody holds the watch (darker: on more days of that week); \
+                 purple: two or more members hold it; grey: exactly one. Weeks around \
+                 daylight-saving changes stand out as rows that differ from their neighbours.",
+                self.report.focus_k()
+            ),
+            question: 3,
+            size: (
+                (600 * cols as u32).max(1100),
+                160 + rows as u32 * (140 + 11 * weeks),
+            ),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let r = self.report;
+        let Some(t0) = r.start else { return Ok(()) };
+        let area = titled(
+            root,
+            &self.meta().title,
+            &format!(
+                "{} agencies; rows are weeks (top: first), columns UTC hours. Darker = on more days of the week; the mark at the right flags weeks with a gap.",
+                r.focus_k()
+            ),
+        )?;
+        let area = legend(
+            &area,
+            &[
+                Key::new("gap: nobody on watch", VERMILLION, Mark::Box),
+                Key::new("overlap: two or more on watch", OVERLAP, Mark::Box),
+                Key::new("one member on watch", COVERED, Mark::Box),
+            ],
+        )?;
+        let (cols, rows) = grid(self.cells.len(), 3);
+        for ((s, weeks), panel) in self.cells.iter().zip(area.split_evenly((rows, cols))) {
+            let w = weeks.len();
+            let gap_hours: f64 = weeks.iter().flatten().map(|c| c.0).sum();
+            let gap_weeks = weeks
+                .iter()
+                .filter(|wk| wk.iter().any(|c| c.0 > 1e-6))
+                .count();
+            let caption = format!("{s} · gaps in {gap_weeks} of {w} weeks ({gap_hours:.0} h)");
+            let ticks: Vec<f64> = (0..w).step_by(4).map(|i| -(i as f64) - 0.5).collect();
+            let mut chart = ChartBuilder::on(&panel)
+                .caption(caption, text(18))
+                .margin(10)
+                .x_label_area_size(48)
+                .y_label_area_size(92)
+                .build_cartesian_2d(
+                    super::Fixed::new(0.0..25.6, (0..=8).map(|h| f64::from(h) * 3.0).collect()),
+                    super::Fixed::new(-(w as f64)..0.0, ticks),
+                )?;
+            chart
+                .configure_mesh()
+                .x_label_formatter(&|x| format!("{x:02.0}"))
+                .y_label_formatter(&|y| {
+                    let i = (-y - 0.5).round() as i64;
+                    (t0 + chrono::Duration::weeks(i))
+                        .format("%-d %b")
+                        .to_string()
+                })
+                .x_desc("hour of day (UTC)")
+                .label_style(text(14))
+                .axis_desc_style(text(15))
+                .disable_mesh()
+                .draw()?;
+            chart.draw_series(weeks.iter().enumerate().flat_map(|(i, wk)| {
+                wk.iter().enumerate().map(move |(h, c)| {
+                    let y = -(i as f64);
+                    Rectangle::new(
+                        [(h as f64, y - 1.0), (h as f64 + 1.0, y)],
+                        shade(c.0, c.1).filled(),
+                    )
+                })
+            }))?;
+            // A marker column right of the grid: the weeks with any gap.
+            chart.draw_series(weeks.iter().enumerate().filter_map(|(i, wk)| {
+                let y = -(i as f64);
+                wk.iter().any(|c| c.0 > 1e-6).then(|| {
+                    Rectangle::new([(24.5, y - 0.9), (25.5, y - 0.1)], VERMILLION.filled())
+                })
+            }))?;
+        }
+        Ok(())
+    }
+}

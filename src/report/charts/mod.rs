@@ -1,0 +1,437 @@
+//! The charts of a report, drawn from the CSV files of a report folder (never from
+//! in-memory results), each as PNG and SVG.
+//!
+//! One file per chart; each chart is a small type implementing [`Chart`], drawn on any
+//! plotters backend. Text uses DejaVu Sans, embedded in the binary and registered with
+//! plotters once, so no system font library is needed. Colours are the Okabe–Ito
+//! palette, safe for the common colour-vision deficiencies.
+
+mod agencies;
+mod compare;
+mod coverage;
+mod desks;
+mod ecdf;
+mod gaps;
+mod load;
+mod stages;
+mod sweep;
+mod weekly;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, RGBColor, register_font};
+use rayon::prelude::*;
+
+use crate::report::data::Report;
+use crate::report::write_atomic;
+
+/// DejaVu Sans (Bitstream Vera licence, see `assets/fonts/LICENSE-DejaVu.txt`).
+static DEJAVU_SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+/// DejaVu Sans Bold.
+static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Registers the embedded fonts as plotters' `sans-serif` (regular and bold); safe to
+/// call any number of times.
+pub fn register_fonts() -> Result<()> {
+    static DONE: OnceLock<bool> = OnceLock::new();
+    let ok = *DONE.get_or_init(|| {
+        register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok()
+            && register_font("sans-serif", FontStyle::Bold, DEJAVU_SANS_BOLD).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the embedded DejaVu Sans font could not be loaded"))
+    }
+}
+
+/// A chart written to the report folder.
+#[derive(Debug, Clone)]
+pub struct ChartFile {
+    /// File stem: the chart is `<stem>.png` and `<stem>.svg`.
+    pub stem: &'static str,
+    /// Title, as drawn.
+    pub title: String,
+    /// One or two sentences on how to read it.
+    pub caption: String,
+    /// The question of the model (section 1) it answers, 1-8.
+    pub question: u8,
+    /// Pixel size of the PNG.
+    pub size: (u32, u32),
+}
+
+/// What a chart says about itself before it is drawn.
+pub(crate) struct Meta {
+    stem: &'static str,
+    title: String,
+    caption: String,
+    question: u8,
+    size: (u32, u32),
+}
+
+/// The result of drawing on backend `DB`.
+pub(crate) type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart: its description and how to draw it on any backend.
+pub(crate) trait Chart: Sync {
+    /// File stem, title, caption and size.
+    fn meta(&self) -> Meta;
+    /// Draws the chart on `root` (already white).
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// Reads the report folder `dir` and writes every chart that its tables support, as
+/// PNG and SVG; returns them in the order of the page.
+pub fn render_all(dir: &Path) -> Result<Vec<ChartFile>> {
+    let report = Report::load(dir)?;
+    render_report(&report)
+}
+
+type Task<'a> = Box<dyn Fn() -> Result<ChartFile> + Send + Sync + 'a>;
+
+fn task<'a, C: Chart + Send + 'a>(report: &'a Report, chart: Option<C>, tasks: &mut Vec<Task<'a>>) {
+    if let Some(chart) = chart {
+        tasks.push(Box::new(move || render(&report.dir, &chart)));
+    }
+}
+
+/// Writes every chart of an already loaded report.
+pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
+    register_fonts()?;
+    let mut tasks: Vec<Task> = Vec::new();
+    task(report, ecdf::Ecdf::new(report), &mut tasks);
+    task(report, compare::Compare::new(report), &mut tasks);
+    task(report, agencies::Agencies::new(report), &mut tasks);
+    task(report, sweep::Sweep::new(report), &mut tasks);
+    task(report, stages::Stages::new(report), &mut tasks);
+    task(report, coverage::CoverageWeek::new(report), &mut tasks);
+    task(report, gaps::Gaps::new(report), &mut tasks);
+    task(report, weekly::Weekly::new(report), &mut tasks);
+    task(report, load::Load::new(report), &mut tasks);
+    task(report, desks::Desks::new(report), &mut tasks);
+    tasks.par_iter().map(|t| t()).collect()
+}
+
+/// Draws one chart on both backends and writes `<stem>.png` and `<stem>.svg`.
+fn render<C: Chart>(dir: &Path, chart: &C) -> Result<ChartFile> {
+    let meta = chart.meta();
+    let (w, h) = meta.size;
+    let fail = |e: String| anyhow!("chart {}: {e}", meta.stem);
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        chart.draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let mut png = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&pixels)?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        chart.draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    write_atomic(&dir.join(format!("{}.png", meta.stem)), &png)?;
+    write_atomic(&dir.join(format!("{}.svg", meta.stem)), svg.as_bytes())?;
+    Ok(ChartFile {
+        stem: meta.stem,
+        title: meta.title,
+        caption: meta.caption,
+        question: meta.question,
+        size: meta.size,
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Shared style: palette, fonts, titles, legends, number formats.
+
+/// The Okabe–Ito palette in the order used for series (yellow last: weak on white).
+pub(crate) const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Okabe–Ito vermillion: gaps, the SLA target.
+pub(crate) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+/// Okabe–Ito blue: watch, overlaps.
+pub(crate) const BLUE: RGBColor = RGBColor(0, 114, 178);
+/// Text grey.
+pub(crate) const GREY: RGBColor = RGBColor(90, 90, 90);
+/// Reference lines (SLA thresholds).
+pub(crate) const SLA_GREY: RGBColor = RGBColor(120, 120, 120);
+
+/// The colour of series `i` (the i-th schedule of the scenario).
+pub(crate) fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// A regular text style of `size` pixels.
+pub(crate) fn text(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().into()
+}
+
+/// A bold text style of `size` pixels.
+pub(crate) fn bold(size: u32) -> TextStyle<'static> {
+    FontDesc::new(FontFamily::SansSerif, f64::from(size), FontStyle::Bold).into()
+}
+
+/// Draws the title and subtitle at the top of `root`; returns the area below them.
+pub(crate) fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let h = if subtitle.is_empty() { 52 } else { 84 };
+    let (top, rest) = root.split_vertically(h);
+    top.draw(&Text::new(title.to_string(), (24, 12), bold(28)))?;
+    if !subtitle.is_empty() {
+        top.draw(&Text::new(
+            subtitle.to_string(),
+            (24, 52),
+            text(19).color(&GREY),
+        ))?;
+    }
+    Ok(rest)
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+pub(crate) enum Mark {
+    /// A line segment (series).
+    Line,
+    /// A dashed line (reference lines).
+    Dashed,
+    /// A filled box (areas, bars, heatmap classes).
+    Box,
+}
+
+/// A legend entry.
+pub(crate) struct Key {
+    pub label: String,
+    pub colour: RGBColor,
+    pub mark: Mark,
+}
+
+impl Key {
+    pub(crate) fn new(label: impl Into<String>, colour: RGBColor, mark: Mark) -> Key {
+        Key {
+            label: label.into(),
+            colour,
+            mark,
+        }
+    }
+}
+
+/// Draws a legend as a strip at the top of `area`, wrapping to more rows if needed;
+/// returns the area below it.
+pub(crate) fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    keys: &[Key],
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = text(19);
+    let width = area.dim_in_pixel().0 as i32;
+    let (row_h, x0) = (30, 24);
+    let mut placed = Vec::new();
+    let (mut x, mut row) = (x0, 0);
+    for key in keys {
+        let (tw, _) = area.estimate_text_size(&key.label, &style)?;
+        let w = 40 + tw as i32 + 28;
+        if x + w > width - 10 && x > x0 {
+            x = x0;
+            row += 1;
+        }
+        placed.push((x, row, key));
+        x += w;
+    }
+    let (strip, rest) = area.split_vertically((row + 1) * row_h + 8);
+    for (x, row, key) in placed {
+        let y = row * row_h + 15;
+        match key.mark {
+            Mark::Line => strip.draw(&PathElement::new(
+                vec![(x, y), (x + 32, y)],
+                key.colour.stroke_width(4),
+            ))?,
+            Mark::Dashed => {
+                for s in [0, 12, 24] {
+                    strip.draw(&PathElement::new(
+                        vec![(x + s, y), (x + s + 8, y)],
+                        key.colour.stroke_width(3),
+                    ))?;
+                }
+            }
+            Mark::Box => strip.draw(&Rectangle::new(
+                [(x + 4, y - 9), (x + 30, y + 9)],
+                key.colour.filled(),
+            ))?,
+        }
+        strip.draw(&Text::new(
+            key.label.clone(),
+            (x + 40, y - 10),
+            style.clone(),
+        ))?;
+    }
+    Ok(rest)
+}
+
+/// A vertical dashed line from `(x, y0)` to `(x, y1)` in chart coordinates.
+pub(crate) fn dashes(from: (f64, f64), to: (f64, f64), steps: usize) -> Vec<Vec<(f64, f64)>> {
+    (0..steps)
+        .filter(|i| i % 2 == 0)
+        .map(|i| {
+            let t0 = i as f64 / steps as f64;
+            let t1 = (i + 1) as f64 / steps as f64;
+            let at = |t: f64| (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+            vec![at(t0), at(t1)]
+        })
+        .collect()
+}
+
+/// A duration in minutes, the way a planner says it: `45 min`, `2 h`, `1.5 d`.
+pub(crate) fn duration(minutes: f64) -> String {
+    let trim = |x: f64| {
+        let s = format!("{x:.1}");
+        s.strip_suffix(".0").map(String::from).unwrap_or(s)
+    };
+    if minutes < 60.0 {
+        format!("{} min", trim(minutes))
+    } else if minutes < 48.0 * 60.0 {
+        format!("{} h", trim(minutes / 60.0))
+    } else {
+        format!("{} d", trim(minutes / 1440.0))
+    }
+}
+
+/// `n` evenly spread picks out of `items` (all of them when there are few).
+pub(crate) fn spread<T: Clone>(items: &[T], n: usize) -> Vec<T> {
+    if items.len() <= n {
+        return items.to_vec();
+    }
+    if n <= 1 {
+        return items.last().cloned().into_iter().collect();
+    }
+    (0..n)
+        .map(|i| items[i * (items.len() - 1) / (n - 1)].clone())
+        .collect()
+}
+
+/// The threshold of an SLA column (`within_2h`, `within_90m`, `within_1d`) in minutes.
+pub(crate) fn sla_minutes(column: &str) -> Option<f64> {
+    let s = column.strip_prefix("within_")?;
+    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let scale = match unit {
+        "s" => 1.0 / 60.0,
+        "m" | "min" => 1.0,
+        "h" => 60.0,
+        "d" => 1440.0,
+        "w" => 10080.0,
+        _ => return None,
+    };
+    Some(n * scale)
+}
+
+/// `within_2h` → `within 2 h`.
+pub(crate) fn sla_text(column: &str) -> String {
+    sla_minutes(column).map_or_else(
+        || column.replace('_', " "),
+        |m| format!("within {}", duration(m)),
+    )
+}
+
+/// Columns and rows of a grid of `n` small multiples, at most `max_cols` wide.
+pub(crate) fn grid(n: usize, max_cols: usize) -> (usize, usize) {
+    let cols = n.clamp(1, max_cols);
+    (cols, n.div_ceil(cols).max(1))
+}
+
+/// A colour between `a` (t = 0) and `b` (t = 1).
+pub(crate) fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    let m = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
+
+/// The viridis colour map (perceptually uniform, colour-blind safe) at t in [0, 1].
+pub(crate) fn viridis(t: f64) -> RGBColor {
+    const STOPS: [RGBColor; 6] = [
+        RGBColor(68, 1, 84),
+        RGBColor(65, 68, 135),
+        RGBColor(42, 120, 142),
+        RGBColor(34, 168, 132),
+        RGBColor(122, 209, 81),
+        RGBColor(253, 231, 37),
+    ];
+    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(STOPS.len() - 2);
+    mix(STOPS[i], STOPS[i + 1], t - i as f64)
+}
+
+/// Black or white, whichever reads better on `bg`.
+pub(crate) fn ink(bg: RGBColor) -> RGBColor {
+    let l = 0.299 * f64::from(bg.0) + 0.587 * f64::from(bg.1) + 0.114 * f64::from(bg.2);
+    if l > 140.0 { BLACK } else { WHITE }
+}
+
+/// A linear axis with exactly the given tick positions (plotters' `with_key_points`
+/// loses the default number formatting of `f64` axes).
+#[derive(Clone)]
+pub(crate) struct Fixed {
+    lo: f64,
+    hi: f64,
+    keys: Vec<f64>,
+}
+
+impl Fixed {
+    pub(crate) fn new(range: std::ops::Range<f64>, keys: Vec<f64>) -> Fixed {
+        Fixed {
+            lo: range.start,
+            hi: range.end,
+            keys,
+        }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for Fixed {
+    type FormatOption = plotters::coord::ranged1d::NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let t = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + (t * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, _hint: H) -> Vec<f64> {
+        self.keys.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl plotters::coord::ranged1d::ValueFormatter<f64> for Fixed {
+    fn format(value: &f64) -> String {
+        format!("{value}")
+    }
+}

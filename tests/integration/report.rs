@@ -1,0 +1,287 @@
+//! The charts and the HTML page, checked as a person would see them: every PNG decodes
+//! at its size and is not a single colour, `watchsim report` redraws them from the CSV
+//! files alone, and `index.html` renders in headless Chromium with every image loaded.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Runs `watchsim` and asserts success.
+fn watchsim(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
+        .args(args)
+        .output()
+        .expect("run watchsim");
+    assert!(
+        out.status.success(),
+        "watchsim {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A shipped scenario cut down to `days` days, run with 2 replications into a fresh
+/// folder under the target directory; returns the report folder.
+fn small_run(scenario: &str, days: u32) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("report-{scenario}"));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{scenario}.toml")),
+    )
+    .unwrap();
+    // The first `days =` is the experiment's horizon (later ones are schedule days).
+    let mut done = false;
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if !done && l.trim_start().starts_with("days =") {
+                done = true;
+                format!("days = {days}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = root.join("scenario.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = root.join("report");
+    watchsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "-r",
+        "2",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    out
+}
+
+/// The default study, cut down (all schedules, every agency count).
+fn roster() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| small_run("growing-roster", 42))
+}
+
+/// The staffing study, cut down (a sweep).
+fn staffing() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| small_run("staffing", 28))
+}
+
+/// Decodes a PNG: (width, height, RGB(A) bytes, channels).
+fn decode(path: &Path) -> (u32, u32, Vec<u8>, usize) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf, info.color_type.samples())
+}
+
+/// Distinct colours in a decoded image (capped, to stay fast).
+fn colours(pixels: &[u8], channels: usize) -> usize {
+    let mut seen = HashSet::new();
+    for p in pixels.chunks(channels).step_by(7) {
+        seen.insert(p[..3].to_vec());
+        if seen.len() > 200 {
+            break;
+        }
+    }
+    seen.len()
+}
+
+fn check_charts(dir: &Path, expected: &[&str]) {
+    for stem in expected {
+        let png = dir.join(format!("{stem}.png"));
+        assert!(png.exists(), "{} is missing", png.display());
+        let (w, h, pixels, channels) = decode(&png);
+        assert!(
+            (1000..=4000).contains(&w) && (300..=4000).contains(&h),
+            "{stem}.png is {w}×{h}"
+        );
+        assert_eq!(pixels.len(), (w * h) as usize * channels);
+        let n = colours(&pixels, channels);
+        assert!(n > 20, "{stem}.png has only {n} colours: blank?");
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{stem}.svg");
+        assert!(svg.contains("<text"), "{stem}.svg has no text");
+    }
+}
+
+#[test]
+fn every_chart_is_a_png_of_its_size_and_not_one_colour() {
+    check_charts(
+        roster(),
+        &[
+            "ecdf", "compare", "agencies", "stages", "coverage", "gaps", "weekly", "load", "desks",
+        ],
+    );
+    assert!(
+        !roster().join("sweep.png").exists(),
+        "no sweep, no sweep chart"
+    );
+    check_charts(staffing(), &["ecdf", "compare", "sweep", "stages", "desks"]);
+}
+
+#[test]
+fn index_html_links_every_chart_and_csv_and_names_its_provenance() {
+    let html = std::fs::read_to_string(roster().join("index.html")).unwrap();
+    for stem in [
+        "ecdf", "agencies", "stages", "coverage", "gaps", "load", "compare",
+    ] {
+        assert!(html.contains(&format!("src=\"{stem}.png\"")), "{stem}.png");
+        assert!(html.contains(&format!("href=\"{stem}.svg\"")), "{stem}.svg");
+    }
+    for csv in ["summary.csv", "compare.csv", "coverage.csv", "runs.csv"] {
+        assert!(html.contains(&format!("href=\"{csv}\"")), "{csv}");
+    }
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(roster().join("run.json")).unwrap()).unwrap();
+    assert!(html.contains(run["scenario_hash"].as_str().unwrap()));
+    assert!(html.contains("★"), "the best schedule is marked");
+    assert!(
+        !html.contains("<script"),
+        "no JavaScript needed to read the page"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("url("),
+        "no network"
+    );
+}
+
+#[test]
+fn report_redraws_charts_and_page_from_the_csv_files() {
+    let src = staffing();
+    let dir = src.parent().unwrap().join("redrawn");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name.ends_with(".csv") || name == "run.json" {
+            std::fs::copy(&path, dir.join(&name)).unwrap();
+        }
+    }
+    let summary = std::fs::read(dir.join("summary.csv")).unwrap();
+    let out = watchsim(&["report", dir.to_str().unwrap()]);
+    assert!(out.contains("index.html"), "{out}");
+    check_charts(&dir, &["ecdf", "sweep", "stages", "desks"]);
+    assert!(dir.join("index.html").exists());
+    assert_eq!(std::fs::read(dir.join("summary.csv")).unwrap(), summary);
+    for stem in ["ecdf", "sweep"] {
+        assert_eq!(
+            std::fs::read(dir.join(format!("{stem}.png"))).unwrap(),
+            std::fs::read(src.join(format!("{stem}.png"))).unwrap(),
+            "{stem}.png redrawn differently"
+        );
+    }
+}
+
+/// Headless Chromium, or `None` (after saying so) when it is missing outside CI.
+fn chromium() -> Option<PathBuf> {
+    for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(candidate).exists() {
+            return Some(PathBuf::from(candidate));
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("chromium is missing; .ci/run installs it (apt-get install -y chromium)");
+    }
+    eprintln!("skipping the browser check: chromium is not installed");
+    None
+}
+
+fn headless(chromium: &Path, profile: &Path) -> Command {
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=5000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
+
+#[test]
+fn index_html_renders_in_headless_chromium_with_every_image_loaded() {
+    let Some(chromium) = chromium() else { return };
+    let dir = roster();
+    let profile = dir.parent().unwrap().join("chromium-profile");
+    // The page itself needs no JavaScript; the check is a copy of it with a script that
+    // records what the browser loaded, read back through --dump-dom.
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let probe = "<script>window.addEventListener('load', () => { \
+        const imgs = Array.from(document.images); \
+        const bad = imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute('src')); \
+        const r = document.body.getBoundingClientRect(); \
+        document.body.setAttribute('data-check', \
+          'images=' + imgs.length + ';broken=' + bad.join(',') + ';text=' + document.body.innerText.trim().length + ';height=' + Math.round(r.height)); \
+        });</script></body>";
+    let check = dir.join("check.html");
+    std::fs::write(&check, html.replace("</body>", probe)).unwrap();
+    let out = headless(&chromium, &profile)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", check.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let Some(start) = dom.find("data-check=\"") else {
+        panic!(
+            "chromium did not load the page:\n{}\n{}",
+            dom.chars().take(2000).collect::<String>(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let rest = &dom[start + "data-check=\"".len()..];
+    let check = &rest[..rest.find('"').unwrap()];
+    let field = |name: &str| -> String {
+        check
+            .split(';')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .unwrap_or("")
+            .to_string()
+    };
+    let images: usize = field("images").parse().unwrap();
+    assert!(images >= 9, "only {images} images on the page: {check}");
+    assert_eq!(field("broken"), "", "images that did not load: {check}");
+    assert!(
+        field("text").parse::<usize>().unwrap() > 500,
+        "blank page? {check}"
+    );
+    assert!(
+        field("height").parse::<usize>().unwrap() > 2000,
+        "short page? {check}"
+    );
+
+    // And a screenshot of the top of the page, as a person would first see it.
+    let shot = dir.parent().unwrap().join("index-screenshot.png");
+    let _ = std::fs::remove_file(&shot);
+    let out = headless(&chromium, &profile)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1400,2400")
+        .arg(format!("file://{}", dir.join("index.html").display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels, channels) = decode(&shot);
+    assert_eq!((w, h), (1400, 2400));
+    assert!(colours(&pixels, channels) > 20, "the page renders blank");
+}

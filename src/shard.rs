@@ -470,7 +470,8 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
     }
-    // Charts and index.html: call here whatever `commands::run` renders after the CSVs.
+    // The charts and index.html, drawn from the CSV files as `watchsim run` draws them.
+    crate::report::html::write_report(&dir)?;
 
     if !args.quiet {
         let cells = by_cell(&study, &results);

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 const FOUNDERS: &str = include_str!("../../scenarios/founders-2006.toml");
 
-/// five replications of two weeks: five work items, split unevenly.
+/// Five replications of two weeks: five work items, split unevenly.
 fn small_founders() -> String {
     FOUNDERS
         .replace("days = 364", "days = 14")
@@ -73,6 +73,21 @@ fn assert_same_csvs(a: &Path, b: &Path) {
             fs::read(b.join(&name)).unwrap_or_else(|e| panic!("{}: {e}", b.join(&name).display()));
         assert!(x == y, "{name} differs between {a:?} and {b:?}");
     }
+}
+
+/// The charts (PNG, SVG) of `a` are in `b`, byte for byte, and so is an index.html.
+fn assert_same_charts(a: &Path, b: &Path) {
+    let mut charts = 0;
+    for e in fs::read_dir(a).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".png") || name.ends_with(".svg") {
+            charts += 1;
+            let same = fs::read(a.join(&name)).unwrap() == fs::read(b.join(&name)).unwrap();
+            assert!(same, "{name} differs between {a:?} and {b:?}");
+        }
+    }
+    assert!(charts > 0, "no charts in {a:?}");
+    assert!(b.join("index.html").exists(), "no index.html in {b:?}");
 }
 
 fn slurm_env(id: u32, min: u32, step: u32, count: u32) -> Vec<(&'static str, String)> {
@@ -144,6 +159,8 @@ fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
         ok(s.merge(&[&format!("{out}/parts"), "--out", out]));
         assert_same_csvs(&s.path("full"), &s.path(out));
     }
+    // After the CSVs, the merge draws the same charts and page as the run.
+    assert_same_charts(&s.path("full"), &s.path("a2"));
     // Kubernetes Indexed Job, 4 shards, parts named one by one.
     for i in 0..4 {
         let env = [

@@ -145,7 +145,17 @@ for i in "${!cases[@]}"; do
         failed=1
     fi
     [ "$n" -ge 8 ] || { say "FAIL: only $n CSV files in the unsharded run"; failed=1; }
-    say "$name: $shards shards (array ${array:-0-$((shards - 1))}, job $(cat "$tmp/$name.jobid")): $n CSVs byte-identical"
+    charts=0
+    for f in "$tmp/full"/*.png "$tmp/full"/*.svg; do
+        [ -e "$f" ] || continue
+        charts=$((charts + 1))
+        if ! cmp "$f" "$tmp/$name/$(basename "$f")"; then
+            say "FAIL: $name: chart $(basename "$f") differs from the unsharded run"
+            failed=1
+        fi
+    done
+    [ -f "$tmp/$name/index.html" ] || { say "FAIL: $name: the merge wrote no index.html"; failed=1; }
+    say "$name: $shards shards (array ${array:-0-$((shards - 1))}, job $(cat "$tmp/$name.jobid")): $n CSVs and $charts charts byte-identical"
 done
 
 [ "$failed" = 0 ] || exit 1

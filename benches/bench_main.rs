@@ -1,23 +1,174 @@
-//! watchsim's benchmarks (one binary): `cargo bench`.
+//! watchsim's benchmarks (one binary): `cargo bench`. Throughput is in incidents per
+//! second where incidents flow.
+//!
+//! criterion is built without its plotters feature, so no font needs registering here.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+use watchsim::engine::{CellPlan, EngineConfig, simulate};
+use watchsim::experiment::Study;
+use watchsim::incidents::{Incident, IncidentFactory};
+use watchsim::report::summary::{by_cell, comparisons, summary_table};
+use watchsim::scenario::Scenario;
+use watchsim::schedule;
+use watchsim::stats::RunStats;
+
+/// The M/M/4 reduction: one agency on `always`, four analysts, exp(mean = 1h) triage at
+/// 3.6/h, every other delay zero. 1 000 000 incidents is about 11 574 days.
+const MM4: &str = r#"
+name = "mm4"
+[experiment]
+seed = 1
+replications = 1
+days = 11574
+[incidents]
+rate = "3.6/h"
+[watch]
+triage = "exp(mean=1h)"
+discipline = "fifo"
+[[agency]]
+id = "a"
+tz = "UTC"
+weight = 1.0
+watch_staff = 4
+[[schedule]]
+name = "always"
+kind = "always"
+"#;
+
+const FOUNDERS: &str = include_str!("../scenarios/founders-2006.toml");
+const DEFAULT_STUDY: &str = include_str!("../scenarios/growing-roster.toml");
+
+fn scenario(text: &str) -> Scenario {
+    Scenario::from_toml(text, "bench.toml").expect("valid benchmark scenario")
+}
+
+/// Benchmarks the engine alone (statistics included) on pre-generated incidents.
+fn bench_engine(c: &mut Criterion, name: &str, scenario: &Scenario, schedule_name: &str, k: usize) {
+    let config = EngineConfig::new(scenario);
+    let spec = scenario
+        .schedules
+        .iter()
+        .find(|s| s.name == schedule_name)
+        .expect("schedule");
+    let plan = CellPlan::new(&config, schedule::compile(scenario, spec, k), k);
+    let incidents: Vec<Incident> = IncidentFactory::new(scenario)
+        .expect("synthetic")
+        .generate(0);
+    let exp = &scenario.experiment;
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(incidents.len() as u64));
+    group.sample_size(10);
+    group.bench_function(name, |b| {
+        b.iter_batched(
+            || {
+                RunStats::new(
+                    scenario.incidents.classes.len(),
+                    &exp.sla,
+                    exp.warmup,
+                    exp.horizon(),
+                )
+            },
+            |mut stats| {
+                let totals = simulate(&config, &plan, &incidents, &mut stats);
+                black_box((totals, stats))
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+fn engine_mm4(c: &mut Criterion) {
+    bench_engine(c, "mm4_1M_incidents", &scenario(MM4), "always", 1);
+}
+
+fn engine_founders(c: &mut Criterion) {
+    let text = FOUNDERS.replace("days = 364", "days = 3640");
+    bench_engine(
+        c,
+        "founders_follow_the_sun_k4",
+        &scenario(&text),
+        "follow-the-sun",
+        4,
+    );
+}
+
+fn incident_generation(c: &mut Criterion) {
+    let s = scenario(&FOUNDERS.replace("days = 364", "days = 3640"));
+    let factory = IncidentFactory::new(&s).expect("synthetic");
+    let n = factory.generate(0).len() as u64;
+    let mut group = c.benchmark_group("incidents");
+    group.throughput(Throughput::Elements(n));
+    group.sample_size(10);
+    group.bench_function("generate_founders_10y", |b| {
+        b.iter(|| black_box(factory.stream(0, 0).count()))
+    });
+    group.finish();
+}
 
 fn schedule_compilation(c: &mut Criterion) {
-    let text = include_str!("../scenarios/founders-2006.toml");
-    let scenario =
-        watchsim::scenario::Scenario::from_toml(text, "founders-2006.toml").expect("valid");
-    c.bench_function("schedule/compile_year_founders", |b| {
+    let s = scenario(DEFAULT_STUDY);
+    let mut group = c.benchmark_group("schedule");
+    group.bench_function("compile_year_growing_roster_all_kinds_k15", |b| {
         b.iter(|| {
-            for spec in &scenario.schedules {
-                std::hint::black_box(watchsim::schedule::compile(
-                    &scenario,
-                    spec,
-                    scenario.agencies.len(),
-                ));
+            for spec in &s.schedules {
+                black_box(schedule::compile(&s, spec, 15));
             }
         })
     });
+    group.finish();
 }
 
-criterion_group!(benches, schedule_compilation);
+fn statistics(c: &mut Criterion) {
+    let s = scenario(&FOUNDERS.replace("replications = 20", "replications = 5"));
+    let study = Study::new(s).expect("synthetic");
+    let results = study.run(false);
+    let mut group = c.benchmark_group("stats");
+    group.sample_size(10);
+    group.bench_function("aggregate_founders_5reps", |b| {
+        b.iter(|| {
+            let cells = by_cell(&study, &results);
+            black_box((
+                summary_table(&study, &cells),
+                comparisons(&study, &cells).len(),
+            ))
+        })
+    });
+    group.finish();
+}
+
+fn default_study(c: &mut Criterion) {
+    // The default study with 2 replications instead of 10, simulation and statistics.
+    let s = scenario(&DEFAULT_STUDY.replace("replications = 10", "replications = 2"));
+    let study = Study::new(s).expect("synthetic");
+    let n: u64 = study
+        .run(false)
+        .iter()
+        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
+        .sum();
+    let mut group = c.benchmark_group("study");
+    group.throughput(Throughput::Elements(n));
+    group.sample_size(10);
+    group.bench_function("default_study_2reps", |b| {
+        b.iter(|| {
+            let results = study.run(false);
+            let cells = by_cell(&study, &results);
+            black_box(summary_table(&study, &cells))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    engine_mm4,
+    engine_founders,
+    incident_generation,
+    schedule_compilation,
+    statistics,
+    default_study
+);
 criterion_main!(benches);

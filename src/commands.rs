@@ -15,7 +15,7 @@ use crate::report::summary::{
     by_cell, compare_table, comparisons, desks_table, distribution_table, headline, headline_text,
     load_table, summary_table, weekly_table,
 };
-use crate::report::write_atomic;
+use crate::report::{write_atomic, write_atomic_with};
 use crate::runner::{Manifest, RunnerOptions, run_items, write_trace};
 use crate::scenario::units::{DAY, WEEK};
 use crate::scenario::{Rule, Scenario, ScenarioErrors};
@@ -447,18 +447,6 @@ pub fn write_outputs(
 ) -> Result<()> {
     let cells = by_cell(study, results);
     let comparisons = comparisons(study, &cells);
-    let horizon = Horizon::of(&study.scenario);
-    let mut coverage = Vec::new();
-    for cell in &study.cells {
-        let name = &study.scenario.schedules[cell.schedule].name;
-        coverage.extend(coverage_rows(
-            &study.scenario,
-            name,
-            cell.k,
-            &cell.plan.coverage,
-            &horizon,
-        ));
-    }
     let tables = [
         ("runs.csv", runs_table(study, results).to_csv()),
         ("summary.csv", summary_table(study, &cells).to_csv()),
@@ -473,11 +461,22 @@ pub fn write_outputs(
         ("weekly.csv", weekly_table(study, &cells).to_csv()),
         ("desks.csv", desks_table(study, &cells).to_csv()),
         ("load.csv", load_table(study, &cells).to_csv()),
-        ("coverage.csv", to_csv(&coverage)),
     ];
     for (name, bytes) in tables {
         write_atomic(&dir.join(name), &bytes)?;
     }
+    // The coverage grows with the horizon: stream it, one cell at a time.
+    let horizon = Horizon::of(&study.scenario);
+    write_atomic_with(&dir.join("coverage.csv"), |w| {
+        let mut csv = ::csv::Writer::from_writer(w);
+        for cell in &study.cells {
+            let name = &study.scenario.schedules[cell.schedule].name;
+            for row in coverage_rows(&study.scenario, name, cell.k, &cell.plan.coverage, &horizon) {
+                csv.serialize(row)?;
+            }
+        }
+        csv.flush()
+    })?;
     write_atomic(
         &dir.join("run.json"),
         serde_json::to_string_pretty(provenance)?.as_bytes(),

@@ -196,7 +196,8 @@ impl Study {
         sims.into_iter()
             .zip(cells)
             .map(|(sim, &cell)| {
-                let (totals, sink) = sim.finish();
+                let (totals, mut sink) = sim.finish();
+                sink.stats.seal();
                 let trace = sink.trace.map(|mut t| {
                     t.sort_by_key(|x| x.0);
                     t

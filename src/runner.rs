@@ -22,9 +22,9 @@ use crate::commands::BadInput;
 use crate::engine::RunTotals;
 use crate::experiment::{RunResult, Study};
 use crate::report::runs::incidents_table;
-use crate::report::write_atomic;
+use crate::report::{write_atomic, write_atomic_with};
 use crate::stats::RunStats;
-use crate::stats::store::StoredRun;
+use crate::stats::store::{StoredRun, StoredRunRef};
 
 /// What a part was made from: parts of different runs are never mixed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -257,15 +257,24 @@ fn store_item(
             r.trace = None;
         }
     }
-    let stored = StoredItem {
+    // Serialised straight to the file: the summaries are not copied first.
+    #[derive(Serialize)]
+    struct ItemRef<'a> {
+        variant: usize,
+        replication: u32,
+        runs: Vec<(usize, StoredRunRef<'a>, &'a RunTotals)>,
+    }
+    let stored = ItemRef {
         variant: item.0,
         replication: item.1,
         runs: results
             .iter()
-            .map(|r| (r.cell, r.stats.store(), r.totals.clone()))
+            .map(|r| (r.cell, StoredRunRef(&r.stats), &r.totals))
             .collect(),
     };
-    write_atomic(&json, &serde_json::to_vec(&stored)?)?;
+    write_atomic_with(&json, |w| {
+        serde_json::to_writer(w, &stored).map_err(std::io::Error::from)
+    })?;
     Ok(())
 }
 

@@ -219,8 +219,24 @@ impl CellPlan {
     /// is detected: detection accrues only while some member holds the watch.
     /// Infinite if the watch is never held long enough before the horizon.
     pub fn alert_time(&self, signal: f64, effort: f64) -> f64 {
+        self.alert_time_from(signal, effort, &mut 0)
+    }
+
+    /// [`CellPlan::alert_time`] with a cursor: `hint` is a segment at or before the
+    /// signal's and is moved to it, so a run over signals in order walks the timeline
+    /// instead of searching it.
+    #[inline]
+    pub fn alert_time_from(&self, signal: f64, effort: f64, hint: &mut usize) -> f64 {
         let c = &self.coverage;
-        let s = c.segment_at(signal);
+        let mut s = (*hint).min(c.starts.len() - 1);
+        if s + 1 < c.starts.len() && c.starts[s + 1] <= signal {
+            s = if c.starts.get(s + 2).is_some_and(|&t| t <= signal) {
+                c.segment_at(signal)
+            } else {
+                s + 1
+            };
+        }
+        *hint = s;
         let covered_at_signal = self.covered_before[s]
             + if c.masks[s] != 0 {
                 signal - c.starts[s]
@@ -228,12 +244,19 @@ impl CellPlan {
                 0.0
             };
         let target = covered_at_signal + effort;
-        // First segment, from the signal's on, whose end has covered time >= target.
-        let mut i = s.max(self.covered_before[1..].partition_point(|&x| x < target));
+        // First segment, from the signal's on, whose end has covered time >= target:
+        // usually the signal's own or the next, so look there before searching.
+        let mut i = s;
+        if self.covered_before[i + 1] < target {
+            i += 1;
+            if i < c.masks.len() && self.covered_before[i + 1] < target {
+                i = i.max(self.covered_before[1..].partition_point(|&x| x < target));
+            }
+        }
         while i < c.masks.len() && c.masks[i] == 0 {
             i += 1;
         }
-        if i == c.masks.len() {
+        if i >= c.masks.len() {
             return f64::INFINITY;
         }
         (c.starts[i] + (target - self.covered_before[i])).max(signal)
@@ -274,15 +297,50 @@ const EV_BOUNDARY: u8 = 1;
 const EV_HANDOFF_ARRIVE: u8 = 2;
 const EV_ALERT: u8 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A queued event. Its order is one packed integer: time, then kind, then a sequence
+/// number that keeps equal times first in, first out (and the run deterministic).
+#[derive(Debug, Clone, Copy)]
 struct Event {
-    time: u64,
-    kind: u8,
-    seq: u64,
-    /// Case slot (service done, handoff) or incident index (alert).
+    key: u128,
+    /// Case slot.
     subject: u32,
     /// Desk (handoff) or case version (service done).
     extra: u32,
+}
+
+impl Event {
+    fn new(time: f64, kind: u8, seq: u64, subject: u32, extra: u32) -> Event {
+        Event {
+            key: u128::from(time_key(time)) << 64 | u128::from(kind) << 62 | u128::from(seq),
+            subject,
+            extra,
+        }
+    }
+
+    /// (time bits, kind): what decides the order against a boundary.
+    fn order(&self) -> (u64, u8) {
+        ((self.key >> 64) as u64, (self.key >> 62) as u8 & 3)
+    }
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Event {}
+
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Event {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 /// Non-negative f64 to u64 with the same order.
@@ -331,6 +389,8 @@ pub struct Simulation<'a, S: Sink> {
     pool: DeskQueue,
     mask: u64,
     next_boundary: usize,
+    /// Coverage segment of the latest signal (signals come in order).
+    segment_hint: usize,
     totals: RunTotals,
 }
 
@@ -389,19 +449,15 @@ impl<'a, S: Sink> Simulation<'a, S> {
             pool: DeskQueue::default(),
             mask: coverage.masks[0],
             next_boundary: 1,
+            segment_hint: 0,
             totals,
         }
     }
 
     fn push(&mut self, time: f64, kind: u8, subject: u32, extra: u32) {
         self.seq += 1;
-        self.events.push(Reverse(Event {
-            time: time_key(time),
-            kind,
-            seq: self.seq,
-            subject,
-            extra,
-        }));
+        self.events
+            .push(Reverse(Event::new(time, kind, self.seq, subject, extra)));
     }
 
     /// Feeds the next incidents (in signal order; the first has stream index `first`)
@@ -419,33 +475,31 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 .copied()
                 .unwrap_or(f64::INFINITY);
             let boundary = (time_key(boundary_time.min(f64::MAX)), EV_BOUNDARY);
-            let event = self.events.peek().map(|Reverse(e)| (e.time, e.kind));
-            // Alerts never precede their signals: release every signal up to the next
-            // event before handling it.
-            let next_time = match event {
-                Some(e) if e < boundary => f64::from_bits(e.0),
-                _ => boundary_time,
-            };
-            while next < incidents.len()
-                && incidents[next].signal <= next_time
-                && incidents[next].signal < horizon
-            {
-                self.signal(first + next as u32, &incidents[next]);
-                next += 1;
-            }
-            let event = self.events.peek().map(|Reverse(e)| (e.time, e.kind));
+            let event = self.events.peek().map(|Reverse(e)| e.order());
             let take_event = matches!(event, Some(e) if e < boundary);
             let now = if take_event {
                 f64::from_bits(event.expect("peeked").0)
             } else {
                 boundary_time
             };
+            // Alerts never precede their signals: a signal due no later than the next
+            // event is released first. One at a time, so the event heap holds only what
+            // is in flight.
+            if next < incidents.len()
+                && incidents[next].signal <= now
+                && incidents[next].signal < horizon
+            {
+                let following = incidents.get(next + 1).map_or(until, |i| i.signal);
+                self.signal(first + next as u32, &incidents[next], now, following);
+                next += 1;
+                continue;
+            }
             if now >= horizon || now >= until {
                 break;
             }
             if take_event {
                 let Reverse(e) = self.events.pop().expect("peeked");
-                match e.kind {
+                match e.order().1 {
                     EV_SERVICE_DONE => self.service_done(now, e.subject, e.extra),
                     EV_HANDOFF_ARRIVE => self.arrive(now, e.subject, e.extra as usize),
                     EV_ALERT => self.alert(now, e.subject),
@@ -459,7 +513,12 @@ impl<'a, S: Sink> Simulation<'a, S> {
         }
         // Signals after the last event handled (their alerts are all at or after it).
         while next < incidents.len() && incidents[next].signal < horizon {
-            self.signal(first + next as u32, &incidents[next]);
+            self.signal(
+                first + next as u32,
+                &incidents[next],
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            );
             next += 1;
         }
     }
@@ -483,9 +542,14 @@ impl<'a, S: Sink> Simulation<'a, S> {
         }
     }
 
-    /// A signal appears: work out when (and whether) the watch detects it.
-    fn signal(&mut self, index: u32, inc: &Incident) {
-        let alert = self.plan.alert_time(inc.signal, inc.detect);
+    /// A signal appears: work out when (and whether) the watch detects it. `next_event`
+    /// and `next_signal` are the times of the next queued event and the next signal: an
+    /// alert due before both is handled at once instead of through the event queue,
+    /// which gives the same order.
+    fn signal(&mut self, index: u32, inc: &Incident, next_event: f64, next_signal: f64) {
+        let alert = self
+            .plan
+            .alert_time_from(inc.signal, inc.detect, &mut self.segment_hint);
         let closes = inc.signal + inc.visibility;
         let horizon = self.config.horizon;
         if alert > closes {
@@ -514,7 +578,11 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 version: 0,
                 key: CaseKey::new(rank, alert, index),
             });
-            self.push(alert, EV_ALERT, slot, 0);
+            if alert < next_event && alert <= next_signal {
+                self.alert(alert, slot);
+            } else {
+                self.push(alert, EV_ALERT, slot, 0);
+            }
         }
     }
 
@@ -763,7 +831,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         // (slot, desk it is at, whether it was alerted before the horizon)
         let mut open: Vec<(u32, Option<u16>)> = Vec::new();
         while let Some(Reverse(e)) = self.events.pop() {
-            match e.kind {
+            match e.order().1 {
                 EV_ALERT => open.push((e.subject, None)),
                 EV_SERVICE_DONE if self.cases[e.subject as usize].version == e.extra => {
                     open.push((e.subject, Some(self.cases[e.subject as usize].desk)));

@@ -1,7 +1,6 @@
 //! A desk's queue: severity rank first, then first come first served.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 /// The order of a case in a queue, packed into one integer: rank (severity class, or 0
 /// under FIFO), then alert time, then incident index to break ties deterministically.
@@ -26,20 +25,58 @@ impl CaseKey {
     }
 }
 
-/// Cases waiting for an analyst, lowest key first.
+/// Cases waiting for an analyst, lowest key first: one FIFO lane per rank. Cases
+/// nearly always join in alert order, so a join is a push at the back; a case passed
+/// on from another desk is slotted in by its alert time.
 #[derive(Debug, Default)]
 pub struct DeskQueue {
-    heap: BinaryHeap<Reverse<(CaseKey, u32)>>,
+    lanes: Vec<VecDeque<(CaseKey, u32)>>,
+    len: usize,
 }
 
 impl DeskQueue {
     /// Adds a case slot.
+    #[inline]
     pub fn push(&mut self, key: CaseKey, slot: u32) {
-        self.heap.push(Reverse((key, slot)));
+        let rank = usize::from(key.rank());
+        if self.lanes.len() <= rank {
+            self.lanes.resize_with(rank + 1, VecDeque::new);
+        }
+        let lane = &mut self.lanes[rank];
+        match lane.back() {
+            Some(&(last, _)) if last > key => {
+                let at = lane.partition_point(|&(k, _)| k < key);
+                lane.insert(at, (key, slot));
+            }
+            _ => lane.push_back((key, slot)),
+        }
+        self.len += 1;
     }
 
     /// Removes the case to serve next.
+    #[inline]
     pub fn pop(&mut self) -> Option<u32> {
-        self.heap.pop().map(|Reverse((_, slot))| slot)
+        if self.len == 0 {
+            return None;
+        }
+        let lane = self.lanes.iter_mut().find(|l| !l.is_empty())?;
+        self.len -= 1;
+        lane.pop_front().map(|(_, slot)| slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_by_rank_then_alert_time() {
+        let mut q = DeskQueue::default();
+        q.push(CaseKey::new(1, 10.0, 1), 1);
+        q.push(CaseKey::new(0, 30.0, 2), 2);
+        q.push(CaseKey::new(1, 5.0, 3), 3); // passed on from another desk: older
+        q.push(CaseKey::new(0, 20.0, 4), 4);
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, vec![4, 2, 3, 1]);
     }
 }

@@ -152,6 +152,8 @@ pub struct RunStats {
     pub classes: Vec<ClassStats>,
     /// All classes by week of the horizon (by signal time), for delay-by-week charts.
     pub weeks: Vec<WeekStats>,
+    /// Per class and metric: zero values not yet in the histograms.
+    zeros: Vec<[u64; 9]>,
     sla: Vec<f64>,
     warmup: f64,
 }
@@ -180,8 +182,22 @@ impl RunStats {
                 WeekStats::default();
                 (horizon / crate::scenario::units::WEEK).ceil() as usize
             ],
+            zeros: vec![[0; 9]; classes],
             sla: sla.to_vec(),
             warmup,
+        }
+    }
+
+    /// Moves the zero values counted apart into the histograms: call once the run is
+    /// over, before reading quantiles.
+    pub fn seal(&mut self) {
+        for (c, zeros) in self.classes.iter_mut().zip(&mut self.zeros) {
+            for (h, z) in c.histograms.iter_mut().zip(zeros.iter_mut()) {
+                if *z > 0 {
+                    h.saturating_record_n(0, u32::try_from(*z).unwrap_or(u32::MAX));
+                    *z = 0;
+                }
+            }
         }
     }
 
@@ -217,9 +233,18 @@ impl Sink for RunStats {
                 week.detect += outcome.detect;
                 c.responded += 1;
                 let values = metric_values(incident, outcome);
+                let zeros = &mut self.zeros[incident.class as usize];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
-                    c.histograms[m].saturating_record(v.round() as u64);
+                    // Whole seconds, rounded (values are never negative). Stages that
+                    // take no time are common, so zeros are counted apart and added to
+                    // the histograms once, by `seal`.
+                    let secs = (v + 0.5) as u64;
+                    if secs == 0 {
+                        zeros[m] += 1;
+                    } else {
+                        c.histograms[m].saturating_record(secs);
+                    }
                 }
                 let a2r = values[ALERT_TO_RESPONSE];
                 for (w, t) in c.within.iter_mut().zip(&self.sla) {

@@ -98,6 +98,7 @@ impl RunStats {
             return None;
         }
         Some(RunStats {
+            zeros: vec![[0; 9]; classes.len()],
             classes,
             weeks: stored.weeks.clone(),
             sla: sla.to_vec(),

@@ -2,8 +2,10 @@
 
 mod engine;
 mod experiments;
+mod properties;
 mod report;
 mod scenarios;
 mod schedules;
 mod shards;
 mod textbook;
+mod validation;

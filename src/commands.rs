@@ -332,6 +332,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .build()?;
     let dir = report_dir(&scenario, args.out.as_deref());
     check_report_dir(&dir, &scenario)?;
+    probe_writable(&dir)?;
     let started = std::time::Instant::now();
     let mut study = Study::new(scenario).map_err(|e| BadInput(e.to_string()))?;
     study.independent_streams = args.independent_streams;
@@ -436,6 +437,14 @@ pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
             path.display()
         ))),
     }
+}
+
+/// Fails early, before any work, if the report folder cannot be created or written.
+fn probe_writable(dir: &Path) -> Result<()> {
+    let probe = dir.join(".watchsim-probe");
+    write_atomic(&probe, b"")?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Writes every table of a finished run (and its provenance) to `dir`.

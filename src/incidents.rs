@@ -281,7 +281,7 @@ pub const TRACE_DRAW_COLUMNS: [&str; 10] = [
 
 /// A trace file that cannot be used: which row, which column, what is wrong.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: row {row}, column {column}: {message}")]
+#[error("{path}: {}{message}", place(*.row, .column))]
 pub struct TraceError {
     /// The trace file.
     pub path: String,
@@ -291,6 +291,16 @@ pub struct TraceError {
     pub column: String,
     /// What was wrong and what is accepted.
     pub message: String,
+}
+
+/// `row 3, column triage: `, `header, column severity: `, `row 3: ` or nothing.
+fn place(row: usize, column: &str) -> String {
+    match (row, column.is_empty()) {
+        (0, true) => String::new(),
+        (0, false) => format!("header, column {column}: "),
+        (_, true) => format!("row {row}: "),
+        (_, false) => format!("row {row}, column {column}: "),
+    }
 }
 
 impl IncidentFactory {
@@ -506,7 +516,13 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| fail(0, "", format!("cannot read the trace: {e}")))?;
+        .map_err(|e| {
+            fail(
+                0,
+                "",
+                format!("cannot read the trace: {e}; expected [incidents] file to name a CSV file, relative to the scenario's folder"),
+            )
+        })?;
     let headers = reader
         .headers()
         .map_err(|e| fail(0, "", format!("cannot read the header: {e}")))?
@@ -555,7 +571,31 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let row = i + 1;
-        let record = record.map_err(|e| fail(row, "", format!("malformed CSV: {e}")))?;
+        let record = record.map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
+                let (expected_len, len) = (*expected_len as usize, *len as usize);
+                let column = headers.get(len.min(expected_len)).unwrap_or("");
+                fail(
+                    row,
+                    if len < expected_len { column } else { "" },
+                    format!(
+                        "the row has {len} cells but the header has {expected_len}; expected one cell per column (leave a cell empty to draw it, and quote a cell that holds a comma)"
+                    ),
+                )
+            }
+            csv::ErrorKind::Utf8 { err, .. } => fail(
+                row,
+                headers.get(err.field()).unwrap_or(""),
+                "the cell is not UTF-8 text; expected the trace saved as UTF-8 CSV".into(),
+            ),
+            _ => fail(
+                row,
+                "",
+                format!("malformed CSV: {e}; expected comma-separated cells under the header"),
+            ),
+        })?;
         let field = |c: usize| record.get(c).unwrap_or("");
         let at = field(columns[0]);
         let signal = DateTime::parse_from_rfc3339(at).map_err(|_| {

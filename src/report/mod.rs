@@ -18,7 +18,9 @@ use thiserror::Error;
 
 /// A file that could not be written.
 #[derive(Debug, Error)]
-#[error("cannot write {path}: {source}")]
+#[error(
+    "cannot write {path}: {source}; expected a folder you can write to, with free space (choose another with --out)"
+)]
 pub struct WriteError {
     /// The file or folder concerned.
     pub path: PathBuf,

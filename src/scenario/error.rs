@@ -98,7 +98,15 @@ impl Source<'_> {
         let len = self.text[start..span.end.min(line_end).max(start)]
             .chars()
             .count();
-        let path = self.table_path(line_start);
+        // An error on a table header (an unknown or repeated table) is about that table,
+        // not the one before it.
+        let header = line_text.trim();
+        let on_header = header.starts_with('[') && !header.contains('=');
+        let path = if on_header {
+            String::new()
+        } else {
+            self.table_path(line_start)
+        };
         let key = match key {
             Some(k) => format!("{path}{}{k}", if path.is_empty() { "" } else { " " }),
             None => {
@@ -117,6 +125,16 @@ impl Source<'_> {
                     }
                 } else {
                     key_before(prefix)
+                };
+                let inferred = if on_header {
+                    header
+                        .split('#')
+                        .next()
+                        .unwrap_or(header)
+                        .trim()
+                        .to_string()
+                } else {
+                    inferred
                 };
                 match (path.is_empty(), inferred.is_empty()) {
                     (true, _) => inferred,

@@ -26,6 +26,10 @@ use units::{DAY, Dist, Rate, TimeOfDay, Weekdays};
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
 
+/// The most incidents a synthetic replication may expect (rate × horizon), so that a
+/// mistyped rate is an error rather than a run that never ends.
+pub const MAX_INCIDENTS: f64 = 1e8;
+
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -433,7 +437,15 @@ fn polish_toml_message(message: &str) -> String {
         }
         return text;
     }
-    message.to_string()
+    // Rust type names mean nothing to a planner.
+    let mut text = message
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u64", "expected a whole number of 0 or more");
+    if text == "duplicate key" {
+        text.push_str("; expected each key and each [table] once");
+    }
+    text
 }
 
 struct Validator<'a> {
@@ -507,6 +519,7 @@ impl Validator<'_> {
     fn scenario(&mut self, raw: RawScenario, text: &str) -> Option<Scenario> {
         let name = raw.name.get_ref().trim().to_string();
         if name.is_empty()
+            || name.chars().all(|c| c == '.')
             || !name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
@@ -530,6 +543,19 @@ impl Validator<'_> {
                     a.get_ref().id.span(),
                     "id",
                     format!("the agency id \"{id}\" is used twice; expected each id once"),
+                );
+            } else if id.is_empty()
+                || id == "rest_of_world"
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+            {
+                self.err(
+                    a.get_ref().id.span(),
+                    "id",
+                    format!(
+                        "\"{id}\" cannot be an agency id; expected letters, digits, '-' or '_' (and not \"rest_of_world\"), e.g. \"uk\""
+                    ),
                 );
             }
             ids.push(id);
@@ -558,6 +584,7 @@ impl Validator<'_> {
                 .last()
                 .map(|a| (a.get_ref().weight.span(), "weight")),
         };
+        let rate_at = raw.incidents.get_ref().rate.as_ref().map(Spanned::span);
         let incidents = self.incidents(raw.incidents, &raw.watch)?;
         let class_names: Vec<String> = incidents.classes.iter().map(|c| c.name.clone()).collect();
         let agencies: Vec<Agency> = raw
@@ -583,6 +610,18 @@ impl Validator<'_> {
         let schedules = self.schedules(raw.schedules, &ids);
         let experiment = self.experiment(raw.experiment, agencies.len(), &schedules)?;
         let outage_horizon = experiment.horizon();
+        if let (IncidentSource::Synthetic { rate }, Some(span)) = (&incidents.source, rate_at) {
+            let expected = rate * experiment.horizon();
+            if expected > MAX_INCIDENTS {
+                self.err(
+                    span,
+                    "rate",
+                    format!(
+                        "{expected:.3e} incidents per replication are too many; expected at most {MAX_INCIDENTS:.0e} (a lower rate or fewer days)"
+                    ),
+                );
+            }
+        }
         let schedules = schedules
             .into_iter()
             .map(|(spec, outages)| {

@@ -1,5 +1,6 @@
 //! watchsim's integration tests (one binary).
 
+mod bad_input;
 mod engine;
 mod experiments;
 mod properties;

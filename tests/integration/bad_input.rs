@@ -1,0 +1,698 @@
+//! The bad-input catalogue: one case per class of bad input to the scenario file (those
+//! not already in `scenarios.rs`), the trace file, the command line and the report
+//! folder. Each must end with exit status 2 (bad input) or 1 (the system would not let
+//! us write), a message that names the place and the fix, and no panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use watchsim::scenario::Scenario;
+
+/// A small valid scenario with a desk and two agencies.
+const BASE: &str = r#"name = "catalogue"
+
+[experiment]
+replications = 2
+days = 14
+start = "2026-01-05"
+
+[incidents]
+rate = "20/day"
+severity = [
+  { class = "urgent", share = 0.3 },
+  { class = "routine", share = 0.7 },
+]
+rest_of_world = 0.5
+
+[watch]
+triage = "exp(mean=20m)"
+
+[[agency]]
+id = "us"
+tz = "America/New_York"
+weight = 0.3
+desk = { open = "08:00", close = "18:00" }
+
+[[agency]]
+id = "uk"
+tz = "Europe/London"
+weight = 0.2
+
+[[schedule]]
+name = "fts"
+kind = "follow_the_sun"
+
+[[schedule]]
+name = "rr"
+kind = "round_robin"
+period = "1d"
+"#;
+
+fn dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bad-input")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn watchsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_watchsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("watchsim runs")
+}
+
+/// Exit status and stderr, with the checks every case shares.
+fn fails(out: &Output, code: i32) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.trim().is_empty());
+    stderr
+}
+
+fn contains_all(text: &str, words: &[&str]) {
+    for w in words {
+        assert!(text.contains(w), "expected {w:?} in:\n{text}");
+    }
+}
+
+/// `BASE` with `from` replaced by `to` (which must occur once).
+fn edit(from: &str, to: &str) -> String {
+    assert_eq!(BASE.matches(from).count(), 1, "{from}");
+    BASE.replacen(from, to, 1)
+}
+
+// ---------------------------------------------------------------- scenario file
+
+#[test]
+fn scenario_file_classes() {
+    // (edit from, to, line holding the error, key, words of the message)
+    let cases: &[(&str, &str, &str, &str, &[&str])] = &[
+        // A required key is missing.
+        (
+            "name = \"catalogue\"\n",
+            "",
+            "",
+            "",
+            &["missing field `name`"],
+        ),
+        // A whole required table is missing (and an unknown table is named as such).
+        (
+            "[incidents]",
+            "[incident]",
+            "[incident]",
+            "[incident]",
+            &["unknown field `incident`", "expected one of", "`incidents`"],
+        ),
+        // Neither a rate nor a trace.
+        (
+            "rate = \"20/day\"\n",
+            "",
+            "[incidents]",
+            "[incidents]",
+            &[
+                "no incidents",
+                "expected rate = \"40/day\"",
+                "file = \"trace.csv\"",
+            ],
+        ),
+        // Both a rate and a trace.
+        (
+            "rate = \"20/day\"",
+            "rate = \"20/day\"\nfile = \"t.csv\"",
+            "rate =",
+            "[incidents] rate",
+            &["both rate and file", "expected either"],
+        ),
+        // A value of the wrong type: no Rust type names.
+        (
+            "days = 14",
+            "days = \"14\"",
+            "days",
+            "[experiment] days",
+            &["invalid type", "expected a number"],
+        ),
+        (
+            "id = \"uk\"",
+            "id = \"uk\"\nwatch_staff = 1.5",
+            "watch_staff",
+            "[[agency]] #2 (uk) watch_staff",
+            &["expected a whole number"],
+        ),
+        (
+            "days = 14",
+            "days = 14\nseed = -1",
+            "seed",
+            "[experiment] seed",
+            &["expected a whole number of 0 or more"],
+        ),
+        // Out of range counts.
+        (
+            "replications = 2",
+            "replications = 0",
+            "replications",
+            "[experiment] replications",
+            &["expected a whole number from 1"],
+        ),
+        (
+            "id = \"uk\"",
+            "id = \"uk\"\nwatch_staff = 0",
+            "watch_staff",
+            "[[agency]] #2 (uk) watch_staff",
+            &["0 analysts", "expected a whole number from 1"],
+        ),
+        (
+            "days = 14",
+            "days = 1e9",
+            "days",
+            "[experiment] days",
+            &["expected a number of days above 0 (at most"],
+        ),
+        // A rate that would never finish.
+        (
+            "rate = \"20/day\"",
+            "rate = \"1e12/day\"",
+            "rate",
+            "[incidents] rate",
+            &["too many", "expected at most"],
+        ),
+        // Profiles and weekday multipliers.
+        (
+            "rate = \"20/day\"",
+            "rate = \"20/day\"\nprofile = [1, 1, 1]",
+            "profile",
+            "[incidents] profile",
+            &["expected 24 finite weights", "got 3"],
+        ),
+        (
+            "rate = \"20/day\"",
+            "rate = \"20/day\"\nprofile = \"evenin\"",
+            "profile",
+            "[incidents] profile",
+            &["not a known profile", "did you mean \"evening\"?"],
+        ),
+        (
+            "rate = \"20/day\"",
+            "rate = \"20/day\"\nweekday = [1, 1, 1, 1, 1, 1, -1]",
+            "weekday",
+            "[incidents] weekday",
+            &["expected 7 finite weights of 0 or more"],
+        ),
+        // Severity classes.
+        (
+            "class = \"routine\"",
+            "class = \"urgent\"",
+            "class = \"urgent\", share = 0.7",
+            "[incidents] severity.class",
+            &["used twice", "expected a unique name"],
+        ),
+        (
+            "desk = { open = \"08:00\", close = \"18:00\" }",
+            "desk = { open = \"08:00\", close = \"18:00\", callout = \"exp(mean=1h)\", callout_for = [\"urgnt\"] }",
+            "desk",
+            "[[agency]] #1 (us) desk.callout_for",
+            &["not a severity class", "did you mean \"urgent\"?"],
+        ),
+        // Agency ids.
+        (
+            "id = \"uk\"",
+            "id = \"\"",
+            "id = \"\"",
+            "id",
+            &["cannot be an agency id", "expected letters, digits"],
+        ),
+        (
+            "id = \"uk\"",
+            "id = \"rest_of_world\"",
+            "id = \"rest_of",
+            "id",
+            &["cannot be an agency id", "not \"rest_of_world\""],
+        ),
+        // Names that are not folder names.
+        (
+            "name = \"catalogue\"",
+            "name = \"..\"",
+            "name",
+            "name",
+            &["cannot name a report folder"],
+        ),
+        // Times, days and desks.
+        (
+            "open = \"08:00\"",
+            "open = \"25:00\"",
+            "desk",
+            "[[agency]] #1 (us) desk.open",
+            &["not a time of day", "expected \"HH:MM\""],
+        ),
+        (
+            "close = \"18:00\" }",
+            "close = \"18:00\", days = \"Mon-Funday\" }",
+            "desk",
+            "[[agency]] #1 (us) desk.days",
+            &["\"Funday\" is not a day", "expected days like \"Mon-Fri\""],
+        ),
+        (
+            "desk = { open = \"08:00\", close = \"18:00\" }",
+            "desk = \"24/8\"",
+            "desk",
+            "[[agency]] #1 (us) desk",
+            &["not a desk", "expected \"24/7\""],
+        ),
+        (
+            "start = \"2026-01-05\"",
+            "start = \"2026-02-30\"",
+            "start",
+            "[experiment] start",
+            &["not a date", "expected a UTC date"],
+        ),
+        // Distributions with impossible parameters.
+        (
+            "triage = \"exp(mean=20m)\"",
+            "triage = \"uniform(30m, 5m)\"",
+            "triage",
+            "[watch] triage",
+            &[
+                "lower bound is above the upper bound",
+                "expected uniform(LOW, HIGH)",
+            ],
+        ),
+        (
+            "triage = \"exp(mean=20m)\"",
+            "triage = \"weibull(shape=0, scale=1h)\"",
+            "triage",
+            "[watch] triage",
+            &["shape must be positive"],
+        ),
+        (
+            "triage = \"exp(mean=20m)\"",
+            "triage = \"lognormal(mean=20m, sd=-5m)\"",
+            "triage",
+            "[watch] triage",
+            &["negative", "zero or more"],
+        ),
+        // Unknown enumerations.
+        (
+            "triage = \"exp(mean=20m)\"",
+            "triage = \"exp(mean=20m)\"\ndiscipline = \"lifo\"",
+            "discipline",
+            "[watch] discipline",
+            &["unknown variant `lifo`", "expected `fifo` or `priority`"],
+        ),
+        (
+            "kind = \"follow_the_sun\"",
+            "kind = \"follow_the_sun\"\nanchor = \"solar\"",
+            "anchor",
+            "[[schedule]] #1 (fts) anchor",
+            &["unknown variant `solar`", "expected `local` or `utc`"],
+        ),
+        // Schedules: unknown names, missing blocks, bad outages.
+        (
+            "days = 14",
+            "days = 14\nschedules = [\"fts\", \"rrr\"]",
+            "schedules",
+            "[experiment] schedules",
+            &["not a schedule", "did you mean \"rr\"?"],
+        ),
+        (
+            "kind = \"round_robin\"",
+            "kind = \"blocks\"",
+            "kind = \"blocks\"",
+            "[[schedule]] #2 (rr) blocks",
+            &["a blocks schedule needs blocks = ["],
+        ),
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\noutages = [ { agency = \"us\", from = \"2026-01-10\", to = \"2026-01-08\" } ]",
+            "outages",
+            "[[schedule]] #2 (rr) outages.to",
+            &["ends before it starts", "expected to after from"],
+        ),
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\noutages = [ { agency = \"fr\", from = \"2026-01-10\", to = \"2026-01-12\" } ]",
+            "outages",
+            "[[schedule]] #2 (rr) outages.agency",
+            &["\"fr\" is not an agency", "expected one of: us, uk"],
+        ),
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\noutages = [ { agency = \"us\", from = \"2026-13-10\", to = \"2026-01-12\" } ]",
+            "outages",
+            "[[schedule]] #2 (rr) outages.from",
+            &["not a date or time", "expected \"2026-03-01\""],
+        ),
+        // Sweeps.
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\n\n[sweep]\nparameter = \"analysts\"\nvalues = [1, 2]",
+            "parameter",
+            "[sweep] parameter",
+            &["cannot be swept", "expected \"watch_staff\""],
+        ),
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\n\n[sweep]\nparameter = \"watch_staff\"\nvalues = []",
+            "values",
+            "[sweep] values",
+            &["no values", "expected a non-empty list"],
+        ),
+        // A table given twice.
+        (
+            "period = \"1d\"",
+            "period = \"1d\"\n\n[watch]\ntriage = \"const(1m)\"",
+            "[watch]\ntriage = \"const",
+            "[watch]",
+            &["duplicate key", "expected each key and each [table] once"],
+        ),
+    ];
+    for &(from, to, at, key, says) in cases {
+        let text = edit(from, to);
+        let errors = match Scenario::from_toml(&text, "bad.toml") {
+            Ok(_) => panic!("{to:?} should not load"),
+            Err(e) => e,
+        };
+        let shown = errors.to_string();
+        let e = errors
+            .0
+            .iter()
+            .find(|e| says.iter().all(|w| e.message.contains(w)))
+            .unwrap_or_else(|| panic!("no error for {to:?} says {says:?}:\n{shown}"));
+        if !at.is_empty() {
+            let line = text[..text.find(at).expect("at")].matches('\n').count() + 1;
+            assert_eq!(e.line, line, "line for {to:?}:\n{shown}");
+            assert!(e.column >= 1, "{shown}");
+        }
+        if key.is_empty() {
+            continue;
+        }
+        assert!(
+            e.key == key || e.key.ends_with(&format!(" {key}")),
+            "key {:?} for {to:?}, expected {key:?}:\n{shown}",
+            e.key
+        );
+    }
+}
+
+#[test]
+fn scenario_file_that_is_not_text_or_is_empty() {
+    let d = dir("not-text");
+    std::fs::write(d.join("binary.toml"), [0u8, 159, 146, 150, 0xff]).unwrap();
+    std::fs::write(d.join("empty.toml"), "").unwrap();
+    let out = watchsim(&["validate", "binary.toml", "empty.toml"], &d);
+    let stderr = fails(&out, 2);
+    contains_all(
+        &stderr,
+        &["binary.toml", "UTF-8", "empty.toml:1:1", "missing field"],
+    );
+}
+
+// ---------------------------------------------------------------- trace file
+
+const TRACE_HEADER: &str = "signal_at,jurisdiction,severity,triage\n";
+const TRACE_ROWS: &str = "2026-01-06T10:00:00Z,us,urgent,5\n2026-01-07T10:00:00Z,uk,routine,\n";
+
+/// Runs the scenario with `trace` as its incidents; returns stderr of the failure.
+fn run_trace(name: &str, trace: &[u8], code: i32) -> String {
+    let d = dir(&format!("trace-{name}"));
+    std::fs::write(
+        d.join("s.toml"),
+        edit("rate = \"20/day\"", "file = \"trace.csv\""),
+    )
+    .unwrap();
+    std::fs::write(d.join("trace.csv"), trace).unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "out"], &d);
+    let stderr = fails(&out, code);
+    // Nothing was written for a run that could not start.
+    assert!(!d.join("out").join("runs.csv").exists(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn trace_file_classes() {
+    let row3 = |line: &str| format!("{TRACE_HEADER}{TRACE_ROWS}{line}\n").into_bytes();
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "missing-column",
+            b"signal_at,severity\n2026-01-06T10:00:00Z,urgent\n".to_vec(),
+            vec![
+                "header, column jurisdiction",
+                "missing",
+                "a trace needs signal_at, jurisdiction, severity",
+            ],
+        ),
+        (
+            "unknown-column",
+            b"signal_at,jurisdiction,severity,triag\n2026-01-06T10:00:00Z,us,urgent,5\n".to_vec(),
+            vec![
+                "header, column triag",
+                "unknown column",
+                "did you mean \"triage\"?",
+            ],
+        ),
+        (
+            "bad-time",
+            row3("2026-01-32T10:00:00Z,us,urgent,5"),
+            vec![
+                "row 3, column signal_at",
+                "not an RFC 3339 time",
+                "expected e.g. 2026-03-01T18:30:00Z",
+            ],
+        ),
+        (
+            "unknown-jurisdiction",
+            row3("2026-01-08T10:00:00Z,fr,urgent,5"),
+            vec![
+                "row 3, column jurisdiction",
+                "\"fr\" is not an agency",
+                "expected one of us, uk or rest_of_world",
+            ],
+        ),
+        (
+            "unknown-severity",
+            row3("2026-01-08T10:00:00Z,us,urgnt,5"),
+            vec![
+                "row 3, column severity",
+                "\"urgnt\" is not a severity class",
+                "expected one of urgent, routine",
+            ],
+        ),
+        (
+            "negative-draw",
+            row3("2026-01-08T10:00:00Z,us,urgent,-5"),
+            vec![
+                "row 3, column triage",
+                "-5 is not allowed",
+                "expected a finite number of minutes of 0 or more",
+            ],
+        ),
+        (
+            "nan-draw",
+            row3("2026-01-08T10:00:00Z,us,urgent,NaN"),
+            vec![
+                "row 3, column triage",
+                "NaN is not allowed",
+                "expected a finite number",
+            ],
+        ),
+        (
+            "text-draw",
+            row3("2026-01-08T10:00:00Z,us,urgent,5 minutes"),
+            vec![
+                "row 3, column triage",
+                "not a number of minutes",
+                "or an empty cell to draw it",
+            ],
+        ),
+        (
+            "short-row",
+            row3("2026-01-08T10:00:00Z,us"),
+            vec![
+                "row 3, column severity",
+                "2 cells but the header has 4",
+                "expected one cell per column",
+            ],
+        ),
+        (
+            "long-row",
+            row3("2026-01-08T10:00:00Z,us,urgent,5,6"),
+            vec![
+                "row 3:",
+                "5 cells but the header has 4",
+                "quote a cell that holds a comma",
+            ],
+        ),
+        (
+            "not-utf8",
+            [
+                TRACE_HEADER.as_bytes(),
+                TRACE_ROWS.as_bytes(),
+                b"2026-01-08T10:00:00Z,\xff\xfe,urgent,5\n",
+            ]
+            .concat(),
+            vec![
+                "row 3, column jurisdiction",
+                "not UTF-8",
+                "expected the trace saved as UTF-8",
+            ],
+        ),
+        (
+            "empty-file",
+            Vec::new(),
+            vec!["header, column signal_at", "the column is missing"],
+        ),
+    ];
+    for (name, bytes, words) in cases {
+        let stderr = run_trace(name, &bytes, 2);
+        contains_all(&stderr, &words);
+        assert!(stderr.contains("trace.csv: "), "{stderr}");
+    }
+}
+
+#[test]
+fn missing_trace_file() {
+    let d = dir("trace-missing");
+    std::fs::write(
+        d.join("s.toml"),
+        edit("rate = \"20/day\"", "file = \"nowhere.csv\""),
+    )
+    .unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "out"], &d);
+    let stderr = fails(&out, 2);
+    contains_all(
+        &stderr,
+        &[
+            "nowhere.csv",
+            "cannot read the trace",
+            "relative to the scenario's folder",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------- command line
+
+#[test]
+fn command_line_classes() {
+    let d = dir("cli");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "s.toml", "--replicatons", "3"],
+            &["--replicatons", "--replications"],
+        ),
+        (
+            &["run", "s.toml", "--replications", "0"],
+            &["--replications 0", "expected at least 1"],
+        ),
+        (
+            &["run", "s.toml", "--replications", "many"],
+            &["'many'", "--replications"],
+        ),
+        (
+            &["run", "s.toml", "--threads", "0"],
+            &["--threads 0", "expected at least 1"],
+        ),
+        (
+            &["schedule", "s.toml", "--agencies", "9", "--out", "out"],
+            &["--agencies 9", "expected 1 to 2"],
+        ),
+        (
+            &["schedule", "s.toml", "--agencies", "0", "--out", "out"],
+            &["--agencies 0", "expected 1 to 2"],
+        ),
+        (
+            &["schedule", "s.toml", "--schedule", "fst", "--out", "out"],
+            &["--schedule fst", "expected one of: fts, rr"],
+        ),
+        (
+            &["run", "missing.toml", "-q"],
+            &["missing.toml", "cannot read the scenario file"],
+        ),
+        (
+            &["schedule", "missing.toml"],
+            &["missing.toml", "cannot read the scenario file"],
+        ),
+        (&["validate"], &["<FILES>"]),
+        (
+            &["simulate", "s.toml"],
+            &["unrecognized subcommand", "simulate"],
+        ),
+    ];
+    for (args, words) in cases {
+        let out = watchsim(args, &d);
+        let stderr = fails(&out, 2);
+        contains_all(&stderr, words);
+    }
+    assert!(
+        !d.join("out").exists(),
+        "nothing written for bad command lines"
+    );
+}
+
+// ---------------------------------------------------------------- report folder
+
+#[test]
+fn report_folder_under_a_regular_file_is_an_io_failure_naming_the_path() {
+    let d = dir("out-under-file");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    std::fs::write(d.join("file"), "not a folder").unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "file/out"], &d);
+    let stderr = fails(&out, 1);
+    contains_all(&stderr, &["file/out", "cannot", "--out"]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("file")).unwrap(),
+        "not a folder"
+    );
+    // `schedule` too.
+    let out = watchsim(&["schedule", "s.toml", "--out", "file/out"], &d);
+    let stderr = fails(&out, 1);
+    contains_all(
+        &stderr,
+        &["file/out", "cannot write", "--out", "Not a directory"],
+    );
+}
+
+#[test]
+fn report_folder_holding_another_scenarios_results() {
+    let d = dir("out-other");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    std::fs::write(
+        d.join("other.toml"),
+        edit("name = \"catalogue\"", "name = \"other\""),
+    )
+    .unwrap();
+    let out = watchsim(&["run", "other.toml", "-q", "--out", "out"], &d);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = std::fs::read(d.join("out/runs.csv")).unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "out"], &d);
+    let stderr = fails(&out, 2);
+    contains_all(
+        &stderr,
+        &[
+            "out",
+            "holds the results of scenario \"other\", not \"catalogue\"",
+            "--out",
+        ],
+    );
+    assert_eq!(std::fs::read(d.join("out/runs.csv")).unwrap(), before);
+
+    // A run.json that is not ours at all.
+    std::fs::write(d.join("out/run.json"), "{ \"hello\": 1 }").unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "out"], &d);
+    let stderr = fails(&out, 2);
+    contains_all(&stderr, &["run.json", "not a watchsim run record", "--out"]);
+    assert_eq!(std::fs::read(d.join("out/runs.csv")).unwrap(), before);
+
+    // The same scenario may overwrite its own results.
+    std::fs::remove_file(d.join("out/run.json")).unwrap();
+    let out = watchsim(&["run", "other.toml", "-q", "--out", "out"], &d);
+    assert_eq!(out.status.code(), Some(0));
+}

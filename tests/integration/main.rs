@@ -3,6 +3,7 @@
 mod bad_input;
 mod engine;
 mod experiments;
+mod nothing_lost;
 mod properties;
 mod report;
 mod scenarios;

@@ -1,0 +1,268 @@
+//! Nothing lost: every output goes through `report::write_atomic`; a failed or killed
+//! run leaves the previous complete outputs or new complete ones, never a truncated
+//! file; `--resume` then finishes with the outputs of an uninterrupted run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SCENARIO: &str = r#"name = "nothing-lost"
+
+[experiment]
+seed = 1
+replications = 12
+days = 56
+start = "2026-01-05"
+agencies = [2, 3]
+
+[incidents]
+rate = "30/day"
+profile = "evening"
+severity = [ { class = "urgent", share = 0.3 }, { class = "routine", share = 0.7 } ]
+visibility = "lognormal(mean=6h, sd=4h)"
+rest_of_world = 0.4
+
+[watch]
+detect = "exp(mean=20m)"
+triage = "lognormal(median=20m, sigma=0.7)"
+handoff = "const(10m)"
+
+[[agency]]
+id = "us"
+tz = "America/New_York"
+weight = 0.2
+desk = { open = "08:00", close = "18:00" }
+
+[[agency]]
+id = "uk"
+tz = "Europe/London"
+weight = 0.2
+
+[[agency]]
+id = "au"
+tz = "Australia/Sydney"
+weight = 0.2
+
+[[schedule]]
+name = "fts"
+kind = "follow_the_sun"
+
+[[schedule]]
+name = "rr"
+kind = "round_robin"
+period = "1d"
+"#;
+
+fn dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("nothing-lost")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("s.toml"), SCENARIO).unwrap();
+    dir
+}
+
+fn watchsim(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_watchsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("watchsim runs")
+}
+
+fn ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The CSV files of a folder and their bytes.
+fn csvs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_output_file_is_written_atomically() {
+    // Only `report::write_atomic` may create or write files; anything else could leave
+    // a truncated file behind when a run is killed or the disk fills.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path == src.join("report/mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for call in [
+                    "fs::write(",
+                    "File::create(",
+                    "OpenOptions",
+                    "fs::copy(",
+                    "BitMapBackend::new(",
+                    "SVGBackend::new(",
+                ] {
+                    if code.contains(call) {
+                        offenders.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "write through report::write_atomic instead:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_outputs_intact() {
+    let d = dir("failed");
+    ok(&watchsim(
+        &d,
+        &["run", "s.toml", "-q", "--trace", "--out", "out"],
+    ));
+    let before = csvs(&d.join("out"));
+    assert!(before.len() >= 8, "{:?}", before.keys());
+    let run_json = std::fs::read(d.join("out/run.json")).unwrap();
+
+    // 1. A trace error: the same scenario name, incidents from a broken trace.
+    let trace_scenario = SCENARIO.replace("rate = \"30/day\"", "file = \"trace.csv\"");
+    assert_ne!(trace_scenario, SCENARIO);
+    std::fs::write(d.join("trace.toml"), trace_scenario).unwrap();
+    std::fs::write(
+        d.join("trace.csv"),
+        "signal_at,jurisdiction,severity\n2026-01-06T10:00:00Z,xx,urgent\n",
+    )
+    .unwrap();
+    let out = watchsim(&d, &["run", "trace.toml", "-q", "--trace", "--out", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(csvs(&d.join("out")), before);
+
+    // 2. The disk fills: a file-size limit makes every write beyond 64 KiB fail (with
+    // SIGXFSZ ignored, the write returns EFBIG as on a full disk). A different seed, so
+    // any file that was replaced would differ.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 64; exec '{}' run s.toml -q --trace --seed 99 --out out",
+            env!("CARGO_BIN_EXE_watchsim")
+        ))
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot write") && stderr.contains("out/"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(csvs(&d.join("out")), before, "{stderr}");
+    assert_eq!(std::fs::read(d.join("out/run.json")).unwrap(), run_json);
+    // No temporary files are left behind.
+    let leftovers: Vec<String> = std::fs::read_dir(d.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_killed_run_leaves_complete_files_and_resume_finishes_it() {
+    // Reference outputs: seed 1 (the "previous" run) and seed 2 (the "new" run),
+    // each run uninterrupted.
+    let d = dir("killed");
+    ok(&watchsim(
+        &d,
+        &["run", "s.toml", "-q", "--trace", "--out", "old"],
+    ));
+    let started = Instant::now();
+    ok(&watchsim(
+        &d,
+        &[
+            "run", "s.toml", "-q", "--trace", "--seed", "2", "--out", "new",
+        ],
+    ));
+    let full = started.elapsed();
+    let (old, new) = (csvs(&d.join("old")), csvs(&d.join("new")));
+    assert_ne!(old, new);
+
+    // Kill a seed-2 run over the seed-1 outputs at moments spread over its run time
+    // (a fixed pseudo-random sequence, so the test is repeatable).
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for attempt in 0..5 {
+        let out = d.join(format!("out-{attempt}"));
+        std::fs::create_dir_all(&out).unwrap();
+        for (name, bytes) in &old {
+            std::fs::write(out.join(name), bytes).unwrap();
+        }
+        std::fs::copy(d.join("old/run.json"), out.join("run.json")).unwrap();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let fraction = (x % 1000) as f64 / 1000.0;
+        let at = full.mul_f64(0.05 + 1.1 * fraction);
+        let name = out.file_name().unwrap().to_string_lossy().into_owned();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .args([
+                "run", "s.toml", "-q", "--trace", "--seed", "2", "--out", &name,
+            ])
+            .current_dir(&d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        for (file, bytes) in csvs(&out) {
+            assert!(
+                old.get(&file) == Some(&bytes) || new.get(&file) == Some(&bytes),
+                "attempt {attempt} (killed after {at:?}): {file} is neither the previous \
+                 nor the new complete file ({} bytes)",
+                bytes.len()
+            );
+        }
+        for file in old.keys() {
+            assert!(out.join(file).exists(), "{file} was lost");
+        }
+        // Resuming finishes the run: the outputs of an uninterrupted one.
+        ok(&watchsim(
+            &d,
+            &[
+                "run", "s.toml", "-q", "--trace", "--seed", "2", "--resume", "--out", &name,
+            ],
+        ));
+        assert_eq!(csvs(&out), new, "attempt {attempt}");
+        assert!(!out.join(".partial").exists());
+    }
+    // A run that takes long enough to be killed mid-way.
+    assert!(full > Duration::from_millis(200), "{full:?}");
+}

@@ -138,8 +138,10 @@ impl ArrivalModel {
         let mut cursors = vec![0usize; steps.len()];
         let mut rates = Vec::with_capacity(bounds.len());
         let mut cumulative = Vec::with_capacity(bounds.len() * steps.len());
+        let mut starts = Vec::with_capacity(bounds.len());
+        let n = steps.len();
         for &t in &bounds {
-            let mut piece: Vec<f64> = Vec::with_capacity(steps.len());
+            let mut piece: Vec<f64> = Vec::with_capacity(n);
             for (j, s) in steps.iter().enumerate() {
                 while cursors[j] + 1 < s.len() && s[cursors[j] + 1].0 <= t {
                     cursors[j] += 1;
@@ -148,14 +150,23 @@ impl ArrivalModel {
             }
             let total: f64 = piece.iter().sum();
             let mut acc = 0.0;
-            for r in piece {
-                acc += r;
-                cumulative.push(if total > 0.0 { acc / total } else { 1.0 });
+            let shares: Vec<f64> = piece
+                .iter()
+                .map(|r| {
+                    acc += r;
+                    if total > 0.0 { acc / total } else { 1.0 }
+                })
+                .collect();
+            // A piece like the one before it extends it: flat stretches cost nothing.
+            if rates.last() == Some(&total) && cumulative[cumulative.len() - n..] == shares[..] {
+                continue;
             }
+            starts.push(t);
             rates.push(total);
+            cumulative.extend(shares);
         }
         ArrivalModel {
-            starts: bounds,
+            starts,
             rates,
             cumulative,
             jurisdictions,

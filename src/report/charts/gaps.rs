@@ -21,6 +21,8 @@ pub(crate) struct Gaps<'a> {
     report: &'a Report,
     /// Per schedule: per week, per UTC hour: (gap hours, overlap hours) over the week.
     cells: Vec<(String, WeekGrid)>,
+    /// Rows are weeks of the year (the horizon is longer than a year).
+    fold: bool,
 }
 
 impl<'a> Gaps<'a> {
@@ -29,17 +31,35 @@ impl<'a> Gaps<'a> {
         if weeks == 0 {
             return None;
         }
+        // Horizons longer than a year fold onto the 53 weeks of the year (averaged over
+        // the years), so the chart stays one page whatever the horizon.
+        let fold = weeks > 53;
+        let t0 = report.start;
+        let row = |t: f64| -> usize {
+            match (fold, t0) {
+                (true, Some(t0)) => {
+                    let at = t0 + chrono::Duration::seconds((t * 3600.0) as i64);
+                    chrono::Datelike::iso_week(&at).week0() as usize
+                }
+                _ => ((t / 168.0).floor() as usize).min(weeks - 1),
+            }
+        };
+        let rows = if fold { 53 } else { weeks };
+        let mut folded = vec![0.0f64; rows];
+        for w in 0..weeks {
+            folded[row(w as f64 * 168.0 + 84.0).min(rows - 1)] += 1.0;
+        }
         let mut cells = Vec::new();
         for s in report.schedules.iter().take(MAX_PANELS) {
             let Some(spans) = report.coverage.get(s) else {
                 continue;
             };
-            let mut grid = vec![[(0.0, 0.0); 24]; weeks];
+            let mut grid = vec![[(0.0, 0.0); 24]; rows];
             for span in spans.iter().filter(|s| s.kind != "watch") {
                 let mut t = span.start;
                 while t < span.end {
                     let next = (t.floor() + 1.0).min(span.end);
-                    let w = ((t / 168.0).floor() as usize).min(weeks - 1);
+                    let w = row(t).min(rows - 1);
                     let h = (t.floor() as usize) % 24;
                     if span.kind == "gap" {
                         grid[w][h].0 += next - t;
@@ -49,9 +69,20 @@ impl<'a> Gaps<'a> {
                     t = next;
                 }
             }
+            for (cells_of_week, n) in grid.iter_mut().zip(&folded) {
+                if *n > 1.0 {
+                    cells_of_week
+                        .iter_mut()
+                        .for_each(|c| *c = (c.0 / n, c.1 / n));
+                }
+            }
             cells.push((s.clone(), grid));
         }
-        (!cells.is_empty()).then_some(Gaps { report, cells })
+        (!cells.is_empty()).then_some(Gaps {
+            report,
+            cells,
+            fold,
+        })
     }
 }
 
@@ -131,9 +162,13 @@ impl Chart for Gaps<'_> {
                 .x_label_formatter(&|x| format!("{x:02.0}"))
                 .y_label_formatter(&|y| {
                     let i = (-y - 0.5).round() as i64;
-                    (t0 + chrono::Duration::weeks(i))
-                        .format("%-d %b")
-                        .to_string()
+                    if self.fold {
+                        format!("week {}", i + 1)
+                    } else {
+                        (t0 + chrono::Duration::weeks(i))
+                            .format("%-d %b")
+                            .to_string()
+                    }
                 })
                 .x_desc("hour of day (UTC)")
                 .label_style(text(14))

@@ -85,6 +85,14 @@ fn engine_mm4(c: &mut Criterion) {
     bench_engine(c, "mm4_1M_incidents", &scenario(MM4), "always", 1);
 }
 
+/// The same M/M/4 ten times longer: the per-incident cost must not grow with the run.
+fn engine_mm4_long(c: &mut Criterion) {
+    let text = MM4
+        .replace("days = 11574", "days = 115740")
+        .replace("[experiment]", "[experiment]\n# 10 M incidents");
+    bench_engine(c, "mm4_10M_incidents", &scenario(&text), "always", 1);
+}
+
 fn engine_founders(c: &mut Criterion) {
     let text = FOUNDERS.replace("days = 364", "days = 3640");
     bench_engine(
@@ -162,13 +170,41 @@ fn default_study(c: &mut Criterion) {
     group.finish();
 }
 
+fn sweep_threads(c: &mut Criterion) {
+    // The staffing sweep (5 staffing levels × 2 schedules), 4 replications: one thread
+    // against two, same work.
+    let text =
+        include_str!("../scenarios/staffing.toml").replace("replications = 20", "replications = 4");
+    let study = Study::new(scenario(&text)).expect("synthetic");
+    let n: u64 = study
+        .run(false)
+        .iter()
+        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
+        .sum();
+    let mut group = c.benchmark_group("sweep");
+    group.throughput(Throughput::Elements(n));
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        group.bench_function(format!("staffing_4reps_{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| black_box(study.run(false).len())))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     engine_mm4,
+    engine_mm4_long,
     engine_founders,
     incident_generation,
     schedule_compilation,
     statistics,
-    default_study
+    default_study,
+    sweep_threads
 );
 criterion_main!(benches);

@@ -80,8 +80,8 @@ pub struct RunArgs {
     /// Continue an interrupted run in the same report folder, reusing its finished work.
     #[arg(long)]
     pub resume: bool,
-    /// Give each schedule its own random incidents instead of common random numbers
-    /// (only to measure what common random numbers gain).
+    /// Give each (schedule, agency count) cell its own random incidents instead of
+    /// common random numbers (only to measure what common random numbers gain).
     #[arg(long)]
     pub independent_streams: bool,
     /// Run only shard I of N (0 <= I < N) and write its part to <out>/parts/shard-I-of-N/

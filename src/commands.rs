@@ -57,7 +57,15 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
 fn validate(files: &[PathBuf]) -> Result<ExitCode> {
     let mut failed = 0;
     for file in files {
-        match Scenario::load(file) {
+        // A recorded trace is part of the input: read it too.
+        let loaded = Scenario::load(file)
+            .map_err(|e| e.to_string())
+            .and_then(|s| {
+                crate::incidents::IncidentFactory::new(&s)
+                    .map(|_| s)
+                    .map_err(|e| e.to_string())
+            });
+        match loaded {
             Ok(s) => println!(
                 "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days)",
                 file.display(),
@@ -378,8 +386,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a report folder records about the run that made it (`run.json`).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// What a report folder records about the run that made it (`run.json`). Every field
+/// has a default so that folders of older versions still load.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Provenance {
     /// watchsim's version.
     pub watchsim: String,
@@ -424,15 +434,16 @@ pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
-    match serde_json::from_str::<Provenance>(&text) {
-        Ok(p) if p.scenario == scenario.name => Ok(()),
-        Ok(p) => bail!(BadInput(format!(
+    // Every field has a default, so a record without a scenario name is not ours.
+    match serde_json::from_str::<Provenance>(&text).map(|p| (!p.scenario.is_empty()).then_some(p)) {
+        Ok(Some(p)) if p.scenario == scenario.name => Ok(()),
+        Ok(Some(p)) => bail!(BadInput(format!(
             "{} holds the results of scenario \"{}\", not \"{}\"; choose another folder with --out, or delete that one",
             dir.display(),
             p.scenario,
             scenario.name
         ))),
-        Err(_) => bail!(BadInput(format!(
+        Ok(None) | Err(_) => bail!(BadInput(format!(
             "{} is not a watchsim run record; choose another folder with --out",
             path.display()
         ))),

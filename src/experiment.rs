@@ -182,8 +182,12 @@ impl Study {
             chunk.clear();
             chunk.extend(stream.by_ref().take(CHUNK));
             let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-            if sims.len() == 1 {
-                sims[0].advance(&chunk, first, until);
+            // Cells of one item run side by side only when there are too few items to
+            // keep every thread busy: otherwise the per-chunk hand-offs cost more than
+            // they gain.
+            if sims.len() == 1 || self.items().len() >= rayon::current_num_threads() {
+                sims.iter_mut()
+                    .for_each(|s| s.advance(&chunk, first, until));
             } else {
                 sims.par_iter_mut()
                     .for_each(|s| s.advance(&chunk, first, until));

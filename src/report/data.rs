@@ -148,29 +148,8 @@ pub struct Span {
     pub end: f64,
 }
 
-/// What `run.json` records; every field optional so that older folders still load.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct RunRecord {
-    /// watchsim's version.
-    pub watchsim: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Scenario description.
-    pub description: String,
-    /// Scenario file, if not the built-in one.
-    pub scenario_file: Option<String>,
-    /// Hash of the scenario text.
-    pub scenario_hash: String,
-    /// Master seed.
-    pub seed: u64,
-    /// Replications per cell.
-    pub replications: u32,
-    /// The command line.
-    pub command: String,
-    /// Independent streams instead of common random numbers.
-    pub independent_streams: bool,
-}
+/// What `run.json` records: the provenance a run writes.
+pub use crate::commands::Provenance as RunRecord;
 
 /// A report folder, read back.
 pub struct Report {

@@ -633,7 +633,8 @@ impl Validator<'_> {
             })
             .collect();
 
-        let sweep = raw.sweep.map(|s| self.sweep(s, &ids));
+        let trace = matches!(incidents.source, IncidentSource::Trace { .. });
+        let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace));
         let watch = Watch {
             handoff: raw.watch.handoff.unwrap_or(Dist::Const(0.0)),
             discipline: raw.watch.discipline.unwrap_or(Discipline::Priority),
@@ -1170,7 +1171,7 @@ impl Validator<'_> {
         let days = match &e.days {
             None => 364.0,
             Some(d)
-                if d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 36_600.0 =>
+                if d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 400_000.0 =>
             {
                 *d.get_ref()
             }
@@ -1179,7 +1180,7 @@ impl Validator<'_> {
                     d.span(),
                     "days",
                     format!(
-                        "{} is not allowed; expected a number of days above 0 (at most 36600)",
+                        "{} is not allowed; expected a number of days above 0 (at most 400000)",
                         d.get_ref()
                     ),
                 );
@@ -1304,7 +1305,7 @@ impl Validator<'_> {
         })
     }
 
-    fn sweep(&mut self, s: Spanned<raw::RawSweep>, ids: &[String]) -> Option<Sweep> {
+    fn sweep(&mut self, s: Spanned<raw::RawSweep>, ids: &[String], trace: bool) -> Option<Sweep> {
         let s = s.into_inner();
         let name = s.parameter.get_ref().trim().to_string();
         let accepted = "\"watch_staff\", \"watch_staff.<agency id>\", \"rate\", or \"<stage>.mean\" with stage one of detect, triage, handoff, domestic, referral_in, international, police, visibility";
@@ -1313,6 +1314,13 @@ impl Validator<'_> {
         } else if let Some(id) = name.strip_prefix("watch_staff.") {
             let spanned = Spanned::new(s.parameter.span(), id.to_string());
             SweepParameter::WatchStaff(Some(self.agency_ref(&spanned, ids, "parameter")))
+        } else if name == "rate" && trace {
+            self.err(
+                s.parameter.span(),
+                "parameter",
+                "the incidents come from a recorded trace, whose rate is what was recorded; expected another parameter, or a synthetic rate in [incidents]",
+            );
+            return None;
         } else if name == "rate" {
             SweepParameter::Rate
         } else if let Some(stage) = name

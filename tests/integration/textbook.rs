@@ -49,6 +49,10 @@ pub fn replication_means(toml: &str, class: Option<usize>, metric: &str) -> Vec<
 }
 
 pub fn assert_within(ci: MeanCi, exact: f64, what: &str) {
+    println!(
+        "{what}: exact {exact:.4}, simulated {:.4}, 95 % CI [{:.4}, {:.4}] over {} replications",
+        ci.mean, ci.low, ci.high, ci.n
+    );
     assert!(
         ci.contains(exact),
         "{what}: exact {exact:.4} outside the 95 % CI [{:.4}, {:.4}] (mean {:.4}, n {})",

@@ -3,9 +3,10 @@
 //! folder. Each must end with exit status 2 (bad input) or 1 (the system would not let
 //! us write), a message that names the place and the fix, and no panic.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
+use crate::common::{scratch, watchsim};
 use watchsim::scenario::Scenario;
 
 /// A small valid scenario with a desk and two agencies.
@@ -49,20 +50,7 @@ period = "1d"
 "#;
 
 fn dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bad-input")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn watchsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("watchsim runs")
+    scratch("bad-input", name)
 }
 
 /// Exit status and stderr, with the checks every case shares.

@@ -1,8 +1,6 @@
 //! The engine's bookkeeping: every incident ends once, stages add up, runs repeat.
 
-use std::path::Path;
-use std::process::Command;
-
+use crate::common::watchsim;
 use watchsim::engine::{CellPlan, Collect, EngineConfig, Status, simulate};
 use watchsim::experiment::Study;
 use watchsim::incidents::IncidentFactory;
@@ -121,14 +119,6 @@ fn results_do_not_depend_on_threads() {
         pool.install(|| watchsim::report::runs::runs_table(&study, &study.run(false)).to_csv())
     };
     assert_eq!(run(1), run(2));
-}
-
-fn watchsim(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("runs")
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Experiments: thread counts, resumed runs and paired comparisons.
 
 use std::path::Path;
-use std::process::Command;
 
+use crate::common::watchsim;
 use watchsim::experiment::Study;
 use watchsim::report::summary::{by_cell, comparisons, paired};
 use watchsim::runner::{Manifest, RunnerOptions, run_items};
@@ -26,14 +26,6 @@ const OUTPUTS: [&str; 8] = [
     "load.csv",
     "coverage.csv",
 ];
-
-fn watchsim(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("runs")
-}
 
 fn assert_same_outputs(a: &Path, b: &Path) {
     for file in OUTPUTS {

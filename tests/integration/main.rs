@@ -1,6 +1,7 @@
 //! watchsim's integration tests (one binary).
 
 mod bad_input;
+mod common;
 mod engine;
 mod experiments;
 mod nothing_lost;

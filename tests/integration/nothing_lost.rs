@@ -2,6 +2,7 @@
 //! run leaves the previous complete outputs or new complete ones, never a truncated
 //! file; `--resume` then finishes with the outputs of an uninterrupted run.
 
+use crate::common::scratch;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -55,21 +56,13 @@ period = "1d"
 "#;
 
 fn dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("nothing-lost")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("nothing-lost", name);
     std::fs::write(dir.join("s.toml"), SCENARIO).unwrap();
     dir
 }
 
 fn watchsim(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("watchsim runs")
+    crate::common::watchsim(args, cwd)
 }
 
 fn ok(out: &Output) {

@@ -27,9 +27,12 @@ pub const METRICS: [&str; 9] = [
 /// Index of alert → response in [`METRICS`].
 pub const ALERT_TO_RESPONSE: usize = 0;
 
-/// Longest duration a histogram holds: ten years, in seconds.
-const MAX_SECS: u64 = 10 * 366 * 86_400;
+/// Longest duration a histogram holds: a year, in seconds (longer values count as a
+/// year; quantiles beyond it read as one year).
+const MAX_SECS: u64 = 366 * 86_400;
 
+/// Alert → response, the primary metric, gets three significant digits; the other
+/// metrics two (1 %), which keeps the many per-run histograms small.
 fn histogram(precise: bool) -> Histogram<u32> {
     Histogram::new_with_max(MAX_SECS, if precise { 3 } else { 2 }).expect("valid histogram bounds")
 }
@@ -76,7 +79,9 @@ impl ClassStats {
             responded: 0,
             sums: [0.0; 9],
             within: vec![0; sla],
-            histograms: (0..METRICS.len()).map(|m| histogram(m < 2)).collect(),
+            histograms: (0..METRICS.len())
+                .map(|m| histogram(m == ALERT_TO_RESPONSE))
+                .collect(),
         }
     }
 

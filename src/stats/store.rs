@@ -5,7 +5,7 @@ use hdrhistogram::Histogram;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{ClassStats, RunStats, WeekStats, histogram};
+use super::{ALERT_TO_RESPONSE, ClassStats, RunStats, WeekStats, histogram};
 
 /// A [`RunStats`] in storable form.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,7 +59,7 @@ impl StoredClass {
             .iter()
             .enumerate()
             .map(|(m, values)| {
-                let mut h: Histogram<u32> = histogram(m < 2);
+                let mut h: Histogram<u32> = histogram(m == ALERT_TO_RESPONSE);
                 for &(v, c) in values {
                     h.record_n(v, u32::try_from(c).ok()?).ok()?;
                 }

@@ -359,7 +359,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options))?;
     let elapsed = started.elapsed();
     let provenance = Provenance::new(&study, &args);
-    write_outputs(&study, &results, &dir, &provenance)?;
+    let headline = write_outputs(&study, &results, &dir, &provenance)?;
     if args.trace {
         write_trace(
             &study,
@@ -370,9 +370,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     std::fs::remove_dir_all(&part).ok();
     crate::report::html::write_report(&dir)?;
-    let cells = by_cell(&study, &results);
-    let (label, rows) = headline(&study, &cells);
-    print!("{}", headline_text(&study, &label, &rows));
+    print!("{headline}");
     let incidents: u64 = results
         .iter()
         .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
@@ -458,13 +456,14 @@ fn probe_writable(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes every table of a finished run (and its provenance) to `dir`.
+/// Writes every table of a finished run (and its provenance) to `dir`, and returns the
+/// headline table for the console.
 pub fn write_outputs(
     study: &Study,
     results: &[RunResult],
     dir: &Path,
     provenance: &Provenance,
-) -> Result<()> {
+) -> Result<String> {
     let cells = by_cell(study, results);
     let comparisons = comparisons(study, &cells);
     let tables = [
@@ -501,5 +500,6 @@ pub fn write_outputs(
         &dir.join("run.json"),
         serde_json::to_string_pretty(provenance)?.as_bytes(),
     )?;
-    Ok(())
+    let (label, rows) = headline(study, &cells);
+    Ok(headline_text(study, &label, &rows))
 }

@@ -178,18 +178,19 @@ impl Study {
         let mut stream = stream.peekable();
         let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
         let mut first = 0u32;
+        // Cells of one item run side by side only when there are too few items to keep
+        // every thread busy: otherwise the per-chunk hand-offs cost more than they gain.
+        let side_by_side = sims.len() > 1
+            && self.variants.len() * (self.replications as usize) < rayon::current_num_threads();
         loop {
             chunk.clear();
             chunk.extend(stream.by_ref().take(CHUNK));
             let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-            // Cells of one item run side by side only when there are too few items to
-            // keep every thread busy: otherwise the per-chunk hand-offs cost more than
-            // they gain.
-            if sims.len() == 1 || self.items().len() >= rayon::current_num_threads() {
-                sims.iter_mut()
+            if side_by_side {
+                sims.par_iter_mut()
                     .for_each(|s| s.advance(&chunk, first, until));
             } else {
-                sims.par_iter_mut()
+                sims.iter_mut()
                     .for_each(|s| s.advance(&chunk, first, until));
             }
             first += chunk.len() as u32;

@@ -174,13 +174,6 @@ impl ArrivalModel {
         }
     }
 
-    /// The expected number of arrivals over the horizon.
-    pub fn expected_count(&self) -> f64 {
-        (0..self.starts.len())
-            .map(|p| self.rates[p] * (self.end(p) - self.starts[p]))
-            .sum()
-    }
-
     fn end(&self, p: usize) -> f64 {
         self.starts.get(p + 1).copied().unwrap_or(self.horizon)
     }

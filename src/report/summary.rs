@@ -680,11 +680,7 @@ pub fn headline(study: &Study, cells: &[CellResults]) -> (String, Vec<Headline>)
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (&a.variant, a.k)
-            .cmp(&(&b.variant, b.k))
-            .then(std::cmp::Ordering::Equal)
-    });
+    rows.sort_by(|a, b| (&a.variant, a.k).cmp(&(&b.variant, b.k)));
     let mut start = 0;
     while start < rows.len() {
         let end = (start..rows.len())

@@ -609,7 +609,6 @@ impl Validator<'_> {
 
         let schedules = self.schedules(raw.schedules, &ids);
         let experiment = self.experiment(raw.experiment, agencies.len(), &schedules)?;
-        let outage_horizon = experiment.horizon();
         if let (IncidentSource::Synthetic { rate }, Some(span)) = (&incidents.source, rate_at) {
             let expected = rate * experiment.horizon();
             if expected > MAX_INCIDENTS {
@@ -627,7 +626,7 @@ impl Validator<'_> {
             .map(|(spec, outages)| {
                 let outages = outages
                     .into_iter()
-                    .map(|o| self.outage(o, &ids, experiment.start_utc(), outage_horizon))
+                    .map(|o| self.outage(o, &ids, experiment.start_utc()))
                     .collect();
                 ScheduleSpec { outages, ..spec }
             })
@@ -1092,7 +1091,6 @@ impl Validator<'_> {
         o: Spanned<raw::RawOutage>,
         ids: &[String],
         start: DateTime<Utc>,
-        horizon: f64,
     ) -> Outage {
         let o = o.into_inner();
         let agency = self.agency_ref(&o.agency, ids, "outages.agency");
@@ -1105,7 +1103,6 @@ impl Validator<'_> {
                 "the outage ends before it starts; expected to after from",
             );
         }
-        let _ = horizon;
         Outage {
             agency,
             from,

@@ -10,7 +10,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use watchsim::engine::{CellPlan, EngineConfig, simulate};
 use watchsim::experiment::Study;
 use watchsim::incidents::{Incident, IncidentFactory};
-use watchsim::report::summary::{by_cell, comparisons, summary_table};
+use watchsim::report::summary::{by_cell, comparisons, summary_rows};
 use watchsim::scenario::Scenario;
 use watchsim::schedule;
 use watchsim::stats::RunStats;
@@ -140,7 +140,7 @@ fn statistics(c: &mut Criterion) {
         b.iter(|| {
             let cells = by_cell(&study, &results);
             black_box((
-                summary_table(&study, &cells),
+                summary_rows(&study, &cells),
                 comparisons(&study, &cells).len(),
             ))
         })
@@ -164,7 +164,7 @@ fn default_study(c: &mut Criterion) {
         b.iter(|| {
             let results = study.run(false);
             let cells = by_cell(&study, &results);
-            black_box(summary_table(&study, &cells))
+            black_box(summary_rows(&study, &cells))
         })
     });
     group.finish();

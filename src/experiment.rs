@@ -12,10 +12,9 @@ use crate::stats::RunStats;
 
 /// One value of a sweep (or the scenario as written): its engine view and incidents.
 pub struct Variant {
-    /// The value as written (empty without a sweep).
-    pub label: String,
-    /// The value as a number (NaN without a sweep).
-    pub value: f64,
+    /// The sweep value as written and as a number; `None` for the scenario as written
+    /// (no sweep).
+    pub sweep: Option<(String, f64)>,
     /// The engine's view of the scenario with this value applied.
     pub config: EngineConfig,
     /// Incident generation with this value applied.
@@ -40,8 +39,6 @@ pub struct Study {
     pub variants: Vec<Variant>,
     /// Schedule × agency count cells, in output order.
     pub cells: Vec<Cell>,
-    /// Replications per cell.
-    pub replications: u32,
     /// Give every cell its own random streams instead of common random numbers (only
     /// to show what common random numbers gain).
     pub independent_streams: bool,
@@ -70,8 +67,7 @@ impl Study {
         let mut variants = Vec::new();
         match &scenario.sweep {
             None => variants.push(Variant {
-                label: String::new(),
-                value: f64::NAN,
+                sweep: None,
                 config: base.clone(),
                 factory: IncidentFactory::new(&scenario)?,
             }),
@@ -83,8 +79,7 @@ impl Study {
                         _ => IncidentFactory::new(&s)?,
                     };
                     variants.push(Variant {
-                        label: label.clone(),
-                        value,
+                        sweep: Some((label.clone(), value)),
                         config: EngineConfig::new(&s),
                         factory,
                     });
@@ -103,7 +98,6 @@ impl Study {
             }
         }
         Ok(Study {
-            replications: scenario.experiment.replications,
             scenario,
             variants,
             cells,
@@ -111,10 +105,24 @@ impl Study {
         })
     }
 
+    /// Replications per cell (the scenario's, after command-line overrides).
+    pub fn replications(&self) -> u32 {
+        self.scenario.experiment.replications
+    }
+
+    /// The sweep value of variant `v` as written; `None` without a sweep.
+    pub fn variant_label(&self, v: usize) -> Option<String> {
+        self.variants[v]
+            .sweep
+            .as_ref()
+            .map(|(label, _)| label.clone())
+    }
+
     /// The work items: one per (variant, replication), each running every cell.
     pub fn items(&self) -> Vec<(usize, u32)> {
+        let replications = self.replications();
         (0..self.variants.len())
-            .flat_map(|v| (0..self.replications).map(move |r| (v, r)))
+            .flat_map(|v| (0..replications).map(move |r| (v, r)))
             .collect()
     }
 
@@ -181,7 +189,7 @@ impl Study {
         // Cells of one item run side by side only when there are too few items to keep
         // every thread busy: otherwise the per-chunk hand-offs cost more than they gain.
         let side_by_side = sims.len() > 1
-            && self.variants.len() * (self.replications as usize) < rayon::current_num_threads();
+            && self.variants.len() * (self.replications() as usize) < rayon::current_num_threads();
         loop {
             chunk.clear();
             chunk.extend(stream.by_ref().take(CHUNK));

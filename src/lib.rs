@@ -41,11 +41,13 @@
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod error;
 pub mod experiment;
 pub mod incidents;
 pub mod report;
-pub mod runner;
+pub mod run;
 pub mod scenario;
 pub mod schedule;
-pub mod shard;
 pub mod stats;
+
+pub use error::{Error, Result};

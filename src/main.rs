@@ -16,8 +16,8 @@ fn main() -> ExitCode {
     match watchsim::commands::execute(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("Error: {err:#}");
-            ExitCode::from(watchsim::commands::exit_code(&err))
+            eprintln!("Error: {err}");
+            ExitCode::from(err.exit_status())
         }
     }
 }

@@ -7,15 +7,13 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use anyhow::Result;
-
+use crate::error::Result;
 use crate::report::charts::{ChartFile, render_report};
 use crate::report::data::{Estimate, Report};
 use crate::report::write_atomic;
 
-/// The questions of the model (MODEL.md section 1), by number.
+/// The questions a report answers (the README's list), by number.
 const QUESTIONS: [&str; 8] = [
     "Which schedule is fastest?",
     "What does another member add?",
@@ -35,18 +33,6 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
     let path = dir.join("index.html");
     write_atomic(&path, page(&report, &charts).as_bytes())?;
     Ok(path)
-}
-
-/// `watchsim report DIR`.
-pub fn report_command(dir: &Path) -> Result<ExitCode> {
-    let started = std::time::Instant::now();
-    let path = write_report(dir)?;
-    println!(
-        "wrote the charts and {} in {:.2} s",
-        path.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Escapes text for HTML.
@@ -140,7 +126,7 @@ fn ci_text(e: Option<Estimate>, scale: f64, decimals: usize, unit: &str) -> Stri
 }
 
 fn headline(h: &mut String, r: &Report) {
-    let sla = r.headline_sla().unwrap_or("within_2h").to_string();
+    let sla = Report::sla_metric(r.headline_sla().unwrap_or(7200.0));
     let sla_words = sla.replace('_', " ");
     let _ = writeln!(
         h,
@@ -265,7 +251,7 @@ fn parameters(h: &mut String, r: &Report, run: &crate::report::data::RunRecord) 
         "SLA thresholds",
         r.slas
             .iter()
-            .map(|s| s.replace('_', " "))
+            .map(|&s| Report::sla_metric(s).replace('_', " "))
             .collect::<Vec<_>>()
             .join(", "),
     );
@@ -293,7 +279,7 @@ fn scenario_text(run: &crate::report::data::RunRecord) -> Option<(String, String
         Some(file) => (file.clone(), std::fs::read_to_string(file).ok()?),
         None => (
             "built-in default study".to_string(),
-            crate::commands::DEFAULT_SCENARIO.to_string(),
+            crate::scenario::DEFAULT_SCENARIO.to_string(),
         ),
     };
     (crate::scenario::content_hash(&text) == run.scenario_hash).then_some((source, text))

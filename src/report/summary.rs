@@ -2,11 +2,14 @@
 //! `weekly.csv`, `desks.csv`, `load.csv` and the headline table.
 
 use crate::experiment::{RunResult, Study};
-use crate::report::csv::{Table, minutes, num, sla_label};
+use crate::report::rows::{
+    CellKey, CompareRow, CountKey, DeskRow, DistributionRow, LoadRow, Num, SummaryRow, WeeklyRow,
+    sla_label,
+};
 use crate::scenario::units::{HOUR, TimeOfDay, WEEK, Weekdays};
 use crate::schedule::{Horizon, IntervalKind};
 use crate::stats::ci::{MeanCi, mean_ci};
-use crate::stats::{ALERT_TO_RESPONSE, ClassStats, METRICS};
+use crate::stats::{ClassStats, Metric};
 
 /// The replications of one (sweep value, cell), with pooled summaries per severity
 /// (the classes, then `all`).
@@ -41,7 +44,7 @@ impl CellResults<'_> {
 
 /// Groups results (ordered by variant, cell, replication) by (variant, cell).
 pub fn by_cell<'a>(study: &Study, results: &'a [RunResult]) -> Vec<CellResults<'a>> {
-    let reps = study.replications as usize;
+    let reps = study.replications() as usize;
     results
         .chunks(reps)
         .map(|chunk| {
@@ -80,103 +83,81 @@ fn severities(study: &Study) -> Vec<String> {
     names
 }
 
-/// The leading key columns of a table: schedule, agencies and, with a sweep, its value.
-fn key_header(study: &Study, first: &[&str]) -> Vec<String> {
-    let mut h: Vec<String> = first.iter().map(|s| s.to_string()).collect();
-    if let Some(sw) = &study.scenario.sweep {
-        h.push(format!("sweep:{}", sw.name));
+/// The key of a cell's rows.
+pub fn cell_key(study: &Study, variant: usize, cell: usize) -> CellKey {
+    let c = &study.cells[cell];
+    CellKey {
+        schedule: study.scenario.schedules[c.schedule].name.clone(),
+        agencies: c.k,
+        sweep: study.variant_label(variant),
     }
-    h
 }
 
-fn key(study: &Study, c: &CellResults) -> Vec<String> {
-    let cell = &study.cells[c.cell];
-    let mut k = vec![
-        study.scenario.schedules[cell.schedule].name.clone(),
-        cell.k.to_string(),
-    ];
-    if study.scenario.sweep.is_some() {
-        k.push(study.variants[c.variant].label.clone());
-    }
-    k
+fn key(study: &Study, c: &CellResults) -> CellKey {
+    cell_key(study, c.variant, c.cell)
 }
 
-fn ci_fields(ci: MeanCi, scale: f64, decimals: usize) -> [String; 3] {
-    [
-        num(ci.mean / scale, decimals),
-        num(ci.low / scale, decimals),
-        num(ci.high / scale, decimals),
-    ]
+/// The three numbers of an estimate, scaled, with `decimals` decimals.
+fn ci_nums(ci: MeanCi, scale: f64, decimals: u8) -> [Num; 3] {
+    [ci.mean, ci.low, ci.high].map(|x| Num::new(x / scale, decimals))
 }
 
 /// `summary.csv`: per (schedule, agencies, [sweep], severity, metric): replications, n,
 /// the mean over replications with its Student-t 95 % CI, pooled quantiles and, for
 /// alert → response, the pooled share within each SLA.
-pub fn summary_table(study: &Study, cells: &[CellResults]) -> Table {
+pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {
     let sla = &study.scenario.experiment.sla;
-    let mut header = key_header(study, &["schedule", "agencies"]);
-    header.extend(
-        [
-            "severity",
-            "metric",
-            "unit",
-            "replications",
-            "n",
-            "mean",
-            "ci95_low",
-            "ci95_high",
-            "p50",
-            "p90",
-            "p95",
-            "p99",
-        ]
-        .map(String::from),
-    );
-    header.extend(sla.iter().map(|&t| sla_label(t)));
-    let mut table = Table::new(header);
     let names = severities(study);
-    let reps = study.replications.to_string();
+    let replications = study.replications();
+    let mut rows = Vec::new();
     for c in cells {
         for (s, severity) in names.iter().enumerate() {
             let pooled = &c.pooled[s];
-            let mut row =
-                |metric: &str,
-                 unit: &str,
-                 n: u64,
-                 ci: MeanCi,
-                 scale: f64,
-                 quantiles: Option<usize>,
-                 within: bool| {
-                    let mut r = key(study, c);
-                    r.extend([
-                        severity.clone(),
-                        metric.to_string(),
-                        unit.to_string(),
-                        reps.clone(),
-                        n.to_string(),
-                    ]);
-                    r.extend(ci_fields(ci, scale, if unit == "share" { 6 } else { 4 }));
-                    r.extend([0.5, 0.9, 0.95, 0.99].map(|q| {
-                        quantiles.map_or(String::new(), |m| minutes(pooled.quantile(m, q)))
-                    }));
-                    r.extend((0..sla.len()).map(|i| {
-                        if within {
-                            num(pooled.share_within(i), 6)
-                        } else {
-                            String::new()
-                        }
-                    }));
-                    table.push(r);
-                };
-            for (m, metric) in METRICS.iter().enumerate() {
+            let mut row = |metric: &str,
+                           unit: &str,
+                           n: u64,
+                           ci: MeanCi,
+                           scale: f64,
+                           quantiles: Option<Metric>,
+                           within: bool| {
+                let [mean, ci95_low, ci95_high] =
+                    ci_nums(ci, scale, if unit == "share" { 6 } else { 4 });
+                let [p50, p90, p95, p99] = [0.5, 0.9, 0.95, 0.99]
+                    .map(|q| Num::minutes(quantiles.map_or(f64::NAN, |m| pooled.quantile(m, q))));
+                rows.push(SummaryRow {
+                    key: key(study, c),
+                    severity: severity.clone(),
+                    metric: metric.to_string(),
+                    unit: unit.to_string(),
+                    replications,
+                    n,
+                    mean,
+                    ci95_low,
+                    ci95_high,
+                    p50,
+                    p90,
+                    p95,
+                    p99,
+                    within: (0..sla.len())
+                        .map(|i| {
+                            Num::share(if within {
+                                pooled.share_within(i)
+                            } else {
+                                f64::NAN
+                            })
+                        })
+                        .collect(),
+                });
+            };
+            for m in Metric::ALL {
                 row(
-                    metric,
+                    m.name(),
                     "minutes",
                     pooled.responded,
                     c.ci(s, |x| x.mean(m)),
                     60.0,
                     Some(m),
-                    m == ALERT_TO_RESPONSE,
+                    m == Metric::AlertToResponse,
                 );
             }
             for (q, name) in [
@@ -187,7 +168,7 @@ pub fn summary_table(study: &Study, cells: &[CellResults]) -> Table {
                     name,
                     "minutes",
                     pooled.responded,
-                    c.ci(s, |x| x.quantile(ALERT_TO_RESPONSE, q)),
+                    c.ci(s, |x| x.quantile(Metric::AlertToResponse, q)),
                     60.0,
                     None,
                     false,
@@ -235,46 +216,18 @@ pub fn summary_table(study: &Study, cells: &[CellResults]) -> Table {
                 });
                 let handoffs = per_run(&|r| r.totals.handoffs as f64 / days);
                 let moved = per_run(&|r| r.totals.cases_moved as f64 / days);
-                row(
-                    "analyst_hours_per_week",
-                    "hours",
-                    pooled.n,
-                    analyst,
-                    1.0,
-                    None,
-                    false,
-                );
-                row(
-                    "desk_utilisation",
-                    "share",
-                    pooled.n,
-                    utilisation,
-                    1.0,
-                    None,
-                    false,
-                );
-                row(
-                    "handoffs_per_day",
-                    "count",
-                    pooled.n,
-                    handoffs,
-                    1.0,
-                    None,
-                    false,
-                );
-                row(
-                    "cases_moved_per_day",
-                    "count",
-                    pooled.n,
-                    moved,
-                    1.0,
-                    None,
-                    false,
-                );
+                for (metric, unit, ci) in [
+                    ("analyst_hours_per_week", "hours", analyst),
+                    ("desk_utilisation", "share", utilisation),
+                    ("handoffs_per_day", "count", handoffs),
+                    ("cases_moved_per_day", "count", moved),
+                ] {
+                    row(metric, unit, pooled.n, ci, 1.0, None, false);
+                }
             }
         }
     }
-    table
+    rows
 }
 
 /// One paired comparison: a metric's per-replication difference between two schedules
@@ -331,12 +284,12 @@ pub fn comparisons(study: &Study, cells: &[CellResults]) -> Vec<Comparison> {
         (
             "alert_to_response_mean".into(),
             true,
-            Box::new(|x: &ClassStats| x.mean(ALERT_TO_RESPONSE) / 60.0),
+            Box::new(|x: &ClassStats| x.mean(Metric::AlertToResponse) / 60.0),
         ),
         (
             "alert_to_response_p95".into(),
             true,
-            Box::new(|x: &ClassStats| x.quantile(ALERT_TO_RESPONSE, 0.95) / 60.0),
+            Box::new(|x: &ClassStats| x.quantile(Metric::AlertToResponse, 0.95) / 60.0),
         ),
     ];
     for (i, &t) in sla.iter().enumerate() {
@@ -381,110 +334,88 @@ pub fn comparisons(study: &Study, cells: &[CellResults]) -> Vec<Comparison> {
 }
 
 /// `compare.csv`: one row per paired comparison.
-pub fn compare_table(study: &Study, cells: &[CellResults], comparisons: &[Comparison]) -> Table {
-    let mut header = key_header(study, &["agencies"]);
-    header.extend(
-        [
-            "severity",
-            "metric",
-            "schedule_a",
-            "schedule_b",
-            "replications",
-            "mean_a",
-            "mean_b",
-            "diff",
-            "ci95_low",
-            "ci95_high",
-            "better",
-            "verdict",
-        ]
-        .map(String::from),
-    );
+pub fn compare_rows(
+    study: &Study,
+    cells: &[CellResults],
+    comparisons: &[Comparison],
+) -> Vec<CompareRow> {
     let names = severities(study);
-    let mut table = Table::new(header);
     let name = |c: usize| {
         study.scenario.schedules[study.cells[cells[c].cell].schedule]
             .name
             .clone()
     };
-    for cmp in comparisons {
-        let ca = &cells[cmp.a];
-        let mut row = vec![study.cells[ca.cell].k.to_string()];
-        if study.scenario.sweep.is_some() {
-            row.push(study.variants[ca.variant].label.clone());
-        }
-        let better = cmp.winner().map(name);
-        let verdict = match &better {
-            Some(w) => format!("{w} is better"),
-            None => "no clear difference".into(),
-        };
-        row.extend([
-            names[cmp.severity].clone(),
-            cmp.metric.clone(),
-            name(cmp.a),
-            name(cmp.b),
-            study.replications.to_string(),
-        ]);
-        row.extend(
-            [
+    comparisons
+        .iter()
+        .map(|cmp| {
+            let ca = &cells[cmp.a];
+            let better = cmp.winner().map(name);
+            let verdict = match &better {
+                Some(w) => format!("{w} is better"),
+                None => "no clear difference".into(),
+            };
+            let [mean_a, mean_b, diff, ci95_low, ci95_high] = [
                 cmp.means.0,
                 cmp.means.1,
                 cmp.diff.mean,
                 cmp.diff.low,
                 cmp.diff.high,
             ]
-            .map(|x| num(x, 6)),
-        );
-        row.extend([better.unwrap_or_default(), verdict]);
-        table.push(row);
-    }
-    table
+            .map(|x| Num::new(x, 6));
+            CompareRow {
+                key: CountKey {
+                    agencies: study.cells[ca.cell].k,
+                    sweep: study.variant_label(ca.variant),
+                },
+                severity: names[cmp.severity].clone(),
+                metric: cmp.metric.clone(),
+                schedule_a: name(cmp.a),
+                schedule_b: name(cmp.b),
+                replications: study.replications(),
+                mean_a,
+                mean_b,
+                diff,
+                ci95_low,
+                ci95_high,
+                better: better.unwrap_or_default(),
+                verdict,
+            }
+        })
+        .collect()
 }
 
 /// `distribution.csv`: pooled alert → response quantiles per cell and severity, for
 /// ECDF charts.
-pub fn distribution_table(study: &Study, cells: &[CellResults]) -> Table {
-    let mut header = key_header(study, &["schedule", "agencies"]);
-    header.extend(["severity", "quantile", "alert_to_response"].map(String::from));
-    let mut table = Table::new(header);
+pub fn distribution_rows(study: &Study, cells: &[CellResults]) -> Vec<DistributionRow> {
     let names = severities(study);
     let mut qs: Vec<f64> = (1..100).map(|i| f64::from(i) / 100.0).collect();
     qs.extend([0.995, 0.999]);
+    let mut rows = Vec::new();
     for c in cells {
         for (s, severity) in names.iter().enumerate() {
             if c.pooled[s].responded == 0 {
                 continue;
             }
             for &q in &qs {
-                let mut r = key(study, c);
-                r.extend([
-                    severity.clone(),
-                    num(q, 3),
-                    minutes(c.pooled[s].quantile(ALERT_TO_RESPONSE, q)),
-                ]);
-                table.push(r);
+                rows.push(DistributionRow {
+                    key: key(study, c),
+                    severity: severity.clone(),
+                    quantile: Num::new(q, 3),
+                    alert_to_response: Num::minutes(
+                        c.pooled[s].quantile(Metric::AlertToResponse, q),
+                    ),
+                });
             }
         }
     }
-    table
+    rows
 }
 
 /// `weekly.csv`: per cell and week of the horizon, the mean alert → response and
 /// detection delay and the missed share, over all replications.
-pub fn weekly_table(study: &Study, cells: &[CellResults]) -> Table {
-    let mut header = key_header(study, &["schedule", "agencies"]);
-    header.extend(
-        [
-            "week_start",
-            "n",
-            "missed_share",
-            "detect_mean",
-            "alert_to_response_mean",
-        ]
-        .map(String::from),
-    );
-    let mut table = Table::new(header);
+pub fn weekly_rows(study: &Study, cells: &[CellResults]) -> Vec<WeeklyRow> {
     let horizon = Horizon::of(&study.scenario);
+    let mut rows = Vec::new();
     for c in cells {
         let weeks = c.runs[0].stats.weeks.len();
         for w in 0..weeks {
@@ -500,7 +431,6 @@ pub fn weekly_table(study: &Study, cells: &[CellResults]) -> Table {
             if total.n == 0 {
                 continue;
             }
-            let mut r = key(study, c);
             let per = |sum: f64| {
                 if total.responded == 0 {
                     f64::NAN
@@ -508,20 +438,20 @@ pub fn weekly_table(study: &Study, cells: &[CellResults]) -> Table {
                     sum / total.responded as f64
                 }
             };
-            r.extend([
-                horizon
+            rows.push(WeeklyRow {
+                key: key(study, c),
+                week_start: horizon
                     .instant(w as f64 * WEEK)
                     .format("%Y-%m-%d")
                     .to_string(),
-                total.n.to_string(),
-                num(total.missed as f64 / total.n as f64, 6),
-                minutes(per(total.detect)),
-                minutes(per(total.alert_to_response)),
-            ]);
-            table.push(r);
+                n: total.n,
+                missed_share: Num::share(total.missed as f64 / total.n as f64),
+                detect_mean: Num::minutes(per(total.detect)),
+                alert_to_response_mean: Num::minutes(per(total.alert_to_response)),
+            });
         }
     }
-    table
+    rows
 }
 
 /// Seconds of `intervals` (sorted, disjoint) that fall inside `windows` (sorted).
@@ -538,21 +468,8 @@ fn overlap_secs(intervals: &[(f64, f64)], windows: &[(f64, f64)]) -> f64 {
 
 /// `desks.csv`: the burden per member and cell: watch hours a week, of which at local
 /// night (22:00-06:00), analyst-hours, utilisation and share of the cases triaged.
-pub fn desks_table(study: &Study, cells: &[CellResults]) -> Table {
+pub fn desk_rows(study: &Study, cells: &[CellResults]) -> Vec<DeskRow> {
     let s = &study.scenario;
-    let mut header = key_header(study, &["schedule", "agencies"]);
-    header.extend(
-        [
-            "agency",
-            "watch_hours_per_week",
-            "night_hours_per_week",
-            "analyst_hours_per_week",
-            "utilisation",
-            "cases_triaged_share",
-        ]
-        .map(String::from),
-    );
-    let mut table = Table::new(header);
     let horizon = Horizon::of(s);
     let weeks = s.experiment.days / 7.0;
     let nights: Vec<Vec<(f64, f64)>> = s
@@ -567,6 +484,7 @@ pub fn desks_table(study: &Study, cells: &[CellResults]) -> Table {
             )
         })
         .collect();
+    let mut rows = Vec::new();
     for c in cells {
         let cell = &study.cells[c.cell];
         let intervals = cell.plan.coverage.intervals(cell.k);
@@ -581,57 +499,55 @@ pub fn desks_table(study: &Study, cells: &[CellResults]) -> Table {
             let analyst: f64 = c.runs.iter().map(|r| r.totals.analyst_secs[m]).sum();
             let busy: f64 = c.runs.iter().map(|r| r.totals.busy_secs[m]).sum();
             let triaged: u64 = c.runs.iter().map(|r| r.totals.triaged[m]).sum();
-            let mut r = key(study, c);
-            r.extend([
-                s.agencies[m].id.clone(),
-                num(held / HOUR / weeks, 3),
-                num(overlap_secs(&watch, night) / HOUR / weeks, 3),
-                num(analyst / c.runs.len() as f64 / HOUR / weeks, 3),
-                num(
-                    if analyst > 0.0 {
-                        busy / analyst
-                    } else {
-                        f64::NAN
-                    },
-                    6,
-                ),
-                num(
-                    if triaged_all > 0 {
-                        triaged as f64 / triaged_all as f64
-                    } else {
-                        f64::NAN
-                    },
-                    6,
-                ),
-            ]);
-            table.push(r);
+            let hours = |secs: f64| Num::new(secs / HOUR / weeks, 3);
+            rows.push(DeskRow {
+                key: key(study, c),
+                agency: s.agencies[m].id.clone(),
+                watch_hours_per_week: hours(held),
+                night_hours_per_week: hours(overlap_secs(&watch, night)),
+                analyst_hours_per_week: hours(analyst / c.runs.len() as f64),
+                utilisation: Num::share(if analyst > 0.0 {
+                    busy / analyst
+                } else {
+                    f64::NAN
+                }),
+                cases_triaged_share: Num::share(if triaged_all > 0 {
+                    triaged as f64 / triaged_all as f64
+                } else {
+                    f64::NAN
+                }),
+            });
         }
     }
-    table
+    rows
 }
 
 /// `load.csv`: cases whose triage each member started, per day, by UTC hour of day.
-pub fn load_table(study: &Study, cells: &[CellResults]) -> Table {
-    let mut header = key_header(study, &["schedule", "agencies"]);
-    header.extend(["agency", "hour_utc", "triage_starts_per_day"].map(String::from));
-    let mut table = Table::new(header);
+pub fn load_rows(study: &Study, cells: &[CellResults]) -> Vec<LoadRow> {
     let days = study.scenario.experiment.days;
+    let mut rows = Vec::new();
     for c in cells {
         let cell = &study.cells[c.cell];
         for m in 0..cell.k {
-            for h in 0..24 {
-                let starts: u64 = c.runs.iter().map(|r| r.totals.starts_by_hour[m][h]).sum();
-                let mut r = key(study, c);
-                r.extend([
-                    study.scenario.agencies[m].id.clone(),
-                    h.to_string(),
-                    num(starts as f64 / (days * c.runs.len() as f64), 4),
-                ]);
-                table.push(r);
+            for h in 0..24u8 {
+                let starts: u64 = c
+                    .runs
+                    .iter()
+                    .map(|r| r.totals.starts_by_hour[m][usize::from(h)])
+                    .sum();
+                rows.push(LoadRow {
+                    key: key(study, c),
+                    agency: study.scenario.agencies[m].id.clone(),
+                    hour_utc: h,
+                    triage_starts_per_day: Num::new(
+                        starts as f64 / (days * c.runs.len() as f64),
+                        4,
+                    ),
+                });
             }
         }
     }
-    table
+    rows
 }
 
 /// One line of the headline table.
@@ -640,8 +556,10 @@ pub struct Headline {
     pub schedule: String,
     /// Agency count.
     pub k: usize,
+    /// Sweep value index (0 without a sweep).
+    pub variant: usize,
     /// Sweep value label (empty without a sweep).
-    pub variant: String,
+    pub variant_label: String,
     /// Alert → response p50 over replications, minutes.
     pub p50: MeanCi,
     /// Alert → response p95 over replications, minutes.
@@ -654,24 +572,48 @@ pub struct Headline {
     pub best: bool,
 }
 
+/// The SLA threshold the headline leads with: 2 h when the scenario has it, else the
+/// middle one. `None` without thresholds.
+pub fn headline_sla(sla: &[f64]) -> Option<usize> {
+    sla.iter()
+        .position(|&t| t == 2.0 * HOUR)
+        .or((!sla.is_empty()).then_some(sla.len() / 2))
+}
+
+/// The best of some schedules at one agency count, given each one's share within the
+/// headline SLA and p95 (means): the highest share, then the lowest p95. Schedules
+/// without a share (no incidents) are never best. The one rule behind the console's
+/// star, the page's bold row and the charts' highlight.
+pub fn best_schedule(candidates: &[(f64, f64)]) -> Option<usize> {
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, (within, _))| !within.is_nan())
+        .max_by(|(_, a), (_, b)| {
+            a.0.total_cmp(&b.0)
+                .then(b.1.is_nan().cmp(&a.1.is_nan()))
+                .then(b.1.total_cmp(&a.1))
+        })
+        .map(|(i, _)| i)
+}
+
 /// The headline: per (sweep value, agency count), each schedule's p50 and p95 with CIs
-/// and the share within 2 h; the best (highest share within 2 h, then lowest p95) marked.
+/// and the share within 2 h; the best (see [`best_schedule`]) marked.
 pub fn headline(study: &Study, cells: &[CellResults]) -> (String, Vec<Headline>) {
     let sla = &study.scenario.experiment.sla;
-    let i = sla
-        .iter()
-        .position(|&t| t == 2.0 * HOUR)
-        .unwrap_or(sla.len() / 2);
+    let i = headline_sla(sla).unwrap_or(0);
     let all = study.scenario.incidents.classes.len();
     let mut rows: Vec<Headline> = cells
         .iter()
         .map(|c| {
             let cell = &study.cells[c.cell];
-            let minutes = |q: f64| move |x: &ClassStats| x.quantile(ALERT_TO_RESPONSE, q) / 60.0;
+            let minutes =
+                |q: f64| move |x: &ClassStats| x.quantile(Metric::AlertToResponse, q) / 60.0;
             Headline {
                 schedule: study.scenario.schedules[cell.schedule].name.clone(),
                 k: cell.k,
-                variant: study.variants[c.variant].label.clone(),
+                variant: c.variant,
+                variant_label: study.variant_label(c.variant).unwrap_or_default(),
                 p50: c.ci(all, minutes(0.5)),
                 p95: c.ci(all, minutes(0.95)),
                 within: c.ci(all, |x| x.share_within(i)),
@@ -680,25 +622,23 @@ pub fn headline(study: &Study, cells: &[CellResults]) -> (String, Vec<Headline>)
             }
         })
         .collect();
-    rows.sort_by(|a, b| (&a.variant, a.k).cmp(&(&b.variant, b.k)));
+    // Sweep values in the scenario's order (not as strings: 2 before 10).
+    rows.sort_by_key(|r| (r.variant, r.k));
     let mut start = 0;
     while start < rows.len() {
         let end = (start..rows.len())
             .find(|&j| rows[j].k != rows[start].k || rows[j].variant != rows[start].variant)
             .unwrap_or(rows.len());
-        let best = (start..end)
-            .max_by(|&a, &b| {
-                rows[a]
-                    .within
-                    .mean
-                    .total_cmp(&rows[b].within.mean)
-                    .then(rows[b].p95.mean.total_cmp(&rows[a].p95.mean))
-            })
-            .expect("non-empty group");
-        rows[best].best = true;
+        let candidates: Vec<(f64, f64)> = rows[start..end]
+            .iter()
+            .map(|r| (r.within.mean, r.p95.mean))
+            .collect();
+        if let Some(best) = best_schedule(&candidates) {
+            rows[start + best].best = true;
+        }
         start = end;
     }
-    (sla_label(sla[i]), rows)
+    (sla.get(i).map_or_else(String::new, |&t| sla_label(t)), rows)
 }
 
 /// The headline as text for the console.
@@ -718,18 +658,18 @@ pub fn headline_text(study: &Study, label: &str, rows: &[Headline]) -> String {
         }
     };
     let sweep = study.scenario.sweep.as_ref().map(|s| s.name.as_str());
-    let mut last: Option<(&str, usize)> = None;
+    let mut last: Option<(usize, usize)> = None;
     for r in rows {
-        if last != Some((&r.variant, r.k)) {
+        if last != Some((r.variant, r.k)) {
             let title = match sweep {
-                Some(name) => format!("{} agencies, {name} = {}", r.k, r.variant),
+                Some(name) => format!("{} agencies, {name} = {}", r.k, r.variant_label),
                 None => format!("{} agencies", r.k),
             };
             out.push_str(&format!(
                 "\n{title}\n  {:<24} {:>16} {:>16} {:>15} {:>9}\n",
                 "schedule", "p50 (min)", "p95 (min)", label, "missed"
             ));
-            last = Some((&r.variant, r.k));
+            last = Some((r.variant, r.k));
         }
         out.push_str(&format!(
             "{} {:<24} {:>16} {:>16} {:>14}% {:>8.2}%\n",
@@ -744,7 +684,7 @@ pub fn headline_text(study: &Study, label: &str, rows: &[Headline]) -> String {
     out.push_str(&format!(
         "\n* best at its agency count: highest share {} (then lowest p95). ± is the 95 % confidence half-width over {} replications.\n",
         label.replace('_', " "),
-        study.replications
+        study.replications()
     ));
     out
 }

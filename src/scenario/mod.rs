@@ -369,6 +369,13 @@ pub const PROFILES: [(&str, [f64; 24]); 4] = [
     ),
 ];
 
+/// The default study, built into the binary so that `watchsim run` works anywhere:
+/// the growing roster of `scenarios/growing-roster.toml`.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/growing-roster.toml");
+
+/// How errors and reports name the built-in default study.
+pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioErrors> {

@@ -43,7 +43,10 @@ pub struct Interval {
 }
 
 /// The kinds of [`Interval`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum IntervalKind {
     /// A member holds the watch.
     Watch,

@@ -11,21 +11,86 @@ use hdrhistogram::Histogram;
 use crate::engine::{Outcome, Sink, Status};
 use crate::incidents::Incident;
 
-/// The metrics reported per incident, in output order.
-pub const METRICS: [&str; 9] = [
-    "alert_to_response",
-    "signal_to_response",
-    "detect",
-    "queue",
-    "triage",
-    "handoff",
-    "referral",
-    "desk",
-    "police",
-];
+/// The per-incident measures, each a duration in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Alert to the local police response: the primary metric.
+    AlertToResponse,
+    /// Signal online to the local police response.
+    SignalToResponse,
+    /// Signal to alert (detection).
+    Detect,
+    /// Waiting for an analyst at the watch desk.
+    Queue,
+    /// Triage by an analyst.
+    Triage,
+    /// Delays paid at shift changes.
+    Handoff,
+    /// Transit of the referral to the responsible country.
+    Referral,
+    /// Waiting for the receiving desk to open or call out.
+    Desk,
+    /// The local police response.
+    Police,
+}
 
-/// Index of alert → response in [`METRICS`].
-pub const ALERT_TO_RESPONSE: usize = 0;
+impl Metric {
+    /// How many metrics there are.
+    pub const COUNT: usize = 9;
+
+    /// Every metric, in output order.
+    pub const ALL: [Metric; Metric::COUNT] = [
+        Metric::AlertToResponse,
+        Metric::SignalToResponse,
+        Metric::Detect,
+        Metric::Queue,
+        Metric::Triage,
+        Metric::Handoff,
+        Metric::Referral,
+        Metric::Desk,
+        Metric::Police,
+    ];
+
+    /// The name used in the CSV files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::AlertToResponse => "alert_to_response",
+            Metric::SignalToResponse => "signal_to_response",
+            Metric::Detect => "detect",
+            Metric::Queue => "queue",
+            Metric::Triage => "triage",
+            Metric::Handoff => "handoff",
+            Metric::Referral => "referral",
+            Metric::Desk => "desk",
+            Metric::Police => "police",
+        }
+    }
+
+    /// The metric of a CSV name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Position in [`Metric::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric's value for a responded incident, seconds.
+    pub fn value(self, incident: &Incident, outcome: &Outcome) -> f64 {
+        match self {
+            Metric::AlertToResponse => outcome.alert_to_response(),
+            Metric::SignalToResponse => outcome.response - incident.signal,
+            Metric::Detect => outcome.detect,
+            Metric::Queue => outcome.queue,
+            Metric::Triage => outcome.triage,
+            Metric::Handoff => outcome.handoff,
+            Metric::Referral => outcome.referral,
+            Metric::Desk => outcome.desk,
+            Metric::Police => outcome.police,
+        }
+    }
+}
 
 /// Longest duration a histogram holds: a year, in seconds (longer values count as a
 /// year; quantiles beyond it read as one year).
@@ -33,26 +98,17 @@ const MAX_SECS: u64 = 366 * 86_400;
 
 /// Alert → response, the primary metric, gets three significant digits; the other
 /// metrics two (1 %), which keeps the many per-run histograms small.
-fn histogram(precise: bool) -> Histogram<u32> {
-    Histogram::new_with_max(MAX_SECS, if precise { 3 } else { 2 }).expect("valid histogram bounds")
-}
-
-fn metric_values(inc: &Incident, o: &Outcome) -> [f64; 9] {
-    [
-        o.alert_to_response(),
-        o.response - inc.signal,
-        o.detect,
-        o.queue,
-        o.triage,
-        o.handoff,
-        o.referral,
-        o.desk,
-        o.police,
-    ]
+fn histogram(metric: Metric) -> Histogram<u32> {
+    let digits = if metric == Metric::AlertToResponse {
+        3
+    } else {
+        2
+    };
+    Histogram::new_with_max(MAX_SECS, digits).expect("valid histogram bounds")
 }
 
 /// Summaries of one severity class (or of all) in one run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClassStats {
     /// Counted incidents (signal after the warm-up).
     pub n: u64,
@@ -63,10 +119,12 @@ pub struct ClassStats {
     /// Responded.
     pub responded: u64,
     /// Sum of each metric over responded incidents, seconds.
-    pub sums: [f64; 9],
+    pub sums: [f64; Metric::COUNT],
     /// Responded incidents with alert → response within each SLA threshold.
     pub within: Vec<u64>,
-    /// Histogram of each metric over responded incidents, whole seconds.
+    /// Histogram of each metric over responded incidents, whole seconds, in
+    /// [`Metric::ALL`] order (stored as sparse (value, count) lists).
+    #[serde(with = "store::histograms")]
     pub histograms: Vec<Histogram<u32>>,
 }
 
@@ -77,11 +135,9 @@ impl ClassStats {
             missed: 0,
             open: 0,
             responded: 0,
-            sums: [0.0; 9],
+            sums: [0.0; Metric::COUNT],
             within: vec![0; sla],
-            histograms: (0..METRICS.len())
-                .map(|m| histogram(m == ALERT_TO_RESPONSE))
-                .collect(),
+            histograms: Metric::ALL.into_iter().map(histogram).collect(),
         }
     }
 
@@ -103,20 +159,20 @@ impl ClassStats {
     }
 
     /// Mean of metric `m` over responded incidents, seconds (NaN if none).
-    pub fn mean(&self, m: usize) -> f64 {
+    pub fn mean(&self, m: Metric) -> f64 {
         if self.responded == 0 {
             f64::NAN
         } else {
-            self.sums[m] / self.responded as f64
+            self.sums[m.index()] / self.responded as f64
         }
     }
 
     /// Quantile `q` of metric `m`, seconds (NaN if none).
-    pub fn quantile(&self, m: usize, q: f64) -> f64 {
+    pub fn quantile(&self, m: Metric, q: f64) -> f64 {
         if self.responded == 0 {
             f64::NAN
         } else {
-            self.histograms[m].value_at_quantile(q) as f64
+            self.histograms[m.index()].value_at_quantile(q) as f64
         }
     }
 
@@ -151,15 +207,23 @@ impl ClassStats {
 }
 
 /// The [`Sink`] of a normal run: per-class summaries of the counted incidents.
-#[derive(Debug, Clone)]
+///
+/// Its serde form (the classes and weeks) is what a finished work item keeps on disk;
+/// a stored run is read back through [`RunStats::restored`], which checks it against
+/// the study.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunStats {
     /// One summary per severity class.
     pub classes: Vec<ClassStats>,
     /// All classes by week of the horizon (by signal time), for delay-by-week charts.
     pub weeks: Vec<WeekStats>,
-    /// Per class and metric: zero values not yet in the histograms.
-    zeros: Vec<[u64; 9]>,
+    /// Per class and metric: zero values not yet in the histograms (none once sealed,
+    /// so never stored).
+    #[serde(skip)]
+    zeros: Vec<[u64; Metric::COUNT]>,
+    #[serde(skip)]
     sla: Vec<f64>,
+    #[serde(skip)]
     warmup: f64,
 }
 
@@ -187,7 +251,7 @@ impl RunStats {
                 WeekStats::default();
                 (horizon / crate::scenario::units::WEEK).ceil() as usize
             ],
-            zeros: vec![[0; 9]; classes],
+            zeros: vec![[0; Metric::COUNT]; classes],
             sla: sla.to_vec(),
             warmup,
         }
@@ -237,7 +301,7 @@ impl Sink for RunStats {
                 week.alert_to_response += outcome.alert_to_response();
                 week.detect += outcome.detect;
                 c.responded += 1;
-                let values = metric_values(incident, outcome);
+                let values = Metric::ALL.map(|m| m.value(incident, outcome));
                 let zeros = &mut self.zeros[incident.class as usize];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
@@ -251,7 +315,7 @@ impl Sink for RunStats {
                         c.histograms[m].saturating_record(secs);
                     }
                 }
-                let a2r = values[ALERT_TO_RESPONSE];
+                let a2r = values[Metric::AlertToResponse.index()];
                 for (w, t) in c.within.iter_mut().zip(&self.sla) {
                     *w += u64::from(a2r <= *t);
                 }

@@ -1,152 +1,142 @@
-//! Run summaries as JSON, exactly: what finished runs leave on disk so that an
-//! interrupted run can resume and shards can be merged.
+//! Run summaries on disk, exactly: what finished work items leave behind so that an
+//! interrupted run can resume and shards can be merged. [`RunStats`] and
+//! [`ClassStats`](super::ClassStats) derive their serde form; this module holds the one
+//! part that needs help (histograms as sparse (value, count) lists) and the check that
+//! a stored run fits the study reading it.
 
-use hdrhistogram::Histogram;
-use serde::ser::{SerializeSeq, SerializeStruct};
-use serde::{Deserialize, Serialize, Serializer};
-
-use super::{ALERT_TO_RESPONSE, ClassStats, RunStats, WeekStats, histogram};
-
-/// A [`RunStats`] in storable form.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StoredRun {
-    classes: Vec<StoredClass>,
-    weeks: Vec<WeekStats>,
-}
-
-/// A [`ClassStats`] with its histograms as sparse (value, count) lists.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StoredClass {
-    n: u64,
-    missed: u64,
-    open: u64,
-    responded: u64,
-    sums: [f64; 9],
-    within: Vec<u64>,
-    histograms: Vec<Vec<(u64, u64)>>,
-}
-
-impl From<&ClassStats> for StoredClass {
-    fn from(c: &ClassStats) -> StoredClass {
-        StoredClass {
-            n: c.n,
-            missed: c.missed,
-            open: c.open,
-            responded: c.responded,
-            sums: c.sums,
-            within: c.within.clone(),
-            histograms: c
-                .histograms
-                .iter()
-                .map(|h| {
-                    h.iter_recorded()
-                        .map(|v| (v.value_iterated_to(), u64::from(v.count_at_value())))
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-}
-
-impl StoredClass {
-    /// Rebuilds the summary; `None` if the stored data is not a valid summary.
-    pub fn restore(&self) -> Option<ClassStats> {
-        if self.histograms.len() != super::METRICS.len() {
-            return None;
-        }
-        let histograms = self
-            .histograms
-            .iter()
-            .enumerate()
-            .map(|(m, values)| {
-                let mut h: Histogram<u32> = histogram(m == ALERT_TO_RESPONSE);
-                for &(v, c) in values {
-                    h.record_n(v, u32::try_from(c).ok()?).ok()?;
-                }
-                Some(h)
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(ClassStats {
-            n: self.n,
-            missed: self.missed,
-            open: self.open,
-            responded: self.responded,
-            sums: self.sums,
-            within: self.within.clone(),
-            histograms,
-        })
-    }
-}
+use super::{Metric, RunStats};
 
 impl RunStats {
-    /// The summaries in storable form.
-    pub fn store(&self) -> StoredRun {
-        StoredRun {
-            classes: self.classes.iter().map(StoredClass::from).collect(),
-            weeks: self.weeks.clone(),
-        }
-    }
-
-    /// Rebuilds run summaries from storage.
-    pub fn restore(stored: &StoredRun, sla: &[f64], warmup: f64) -> Option<RunStats> {
-        let classes = stored
-            .classes
-            .iter()
-            .map(StoredClass::restore)
-            .collect::<Option<Vec<_>>>()?;
-        if classes.iter().any(|c| c.within.len() != sla.len()) {
+    /// A stored run made ready for a study with these SLA thresholds and warm-up;
+    /// `None` if it does not fit them (another scenario's or a damaged item).
+    pub fn restored(mut self, sla: &[f64], warmup: f64) -> Option<RunStats> {
+        let fits = self.classes.iter().all(|c| {
+            c.within.len() == sla.len()
+                && c.histograms.len() == Metric::COUNT
+                && c.missed + c.open + c.responded == c.n
+        });
+        if !fits {
             return None;
         }
-        Some(RunStats {
-            zeros: vec![[0; 9]; classes.len()],
-            classes,
-            weeks: stored.weeks.clone(),
-            sla: sla.to_vec(),
-            warmup,
-        })
+        self.zeros = vec![[0; Metric::COUNT]; self.classes.len()];
+        self.sla = sla.to_vec();
+        self.warmup = warmup;
+        Some(self)
     }
 }
 
-/// A run's summaries serialised in place, in the same form as [`StoredRun`], without
-/// building the sparse histogram lists in memory first.
-pub struct StoredRunRef<'a>(pub &'a RunStats);
+/// Serde form of a class's histograms, one per metric: sparse (value, count) lists.
+pub mod histograms {
+    use hdrhistogram::Histogram;
+    use serde::de::Error as _;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-struct ClassRef<'a>(&'a ClassStats);
+    use crate::stats::{Metric, histogram};
 
-struct HistogramRef<'a>(&'a Histogram<u32>);
+    struct Sparse<'a>(&'a Histogram<u32>);
 
-impl Serialize for StoredRunRef<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut st = serializer.serialize_struct("StoredRun", 2)?;
-        let classes: Vec<ClassRef> = self.0.classes.iter().map(ClassRef).collect();
-        st.serialize_field("classes", &classes)?;
-        st.serialize_field("weeks", &self.0.weeks)?;
-        st.end()
-    }
-}
-
-impl Serialize for ClassRef<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut st = serializer.serialize_struct("StoredClass", 7)?;
-        st.serialize_field("n", &c.n)?;
-        st.serialize_field("missed", &c.missed)?;
-        st.serialize_field("open", &c.open)?;
-        st.serialize_field("responded", &c.responded)?;
-        st.serialize_field("sums", &c.sums)?;
-        st.serialize_field("within", &c.within)?;
-        let histograms: Vec<HistogramRef> = c.histograms.iter().map(HistogramRef).collect();
-        st.serialize_field("histograms", &histograms)?;
-        st.end()
-    }
-}
-
-impl Serialize for HistogramRef<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
-        for v in self.0.iter_recorded() {
-            seq.serialize_element(&(v.value_iterated_to(), u64::from(v.count_at_value())))?;
+    impl Serialize for Sparse<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut seq = serializer.serialize_seq(None)?;
+            for v in self.0.iter_recorded() {
+                seq.serialize_element(&(v.value_iterated_to(), u64::from(v.count_at_value())))?;
+            }
+            seq.end()
         }
-        seq.end()
+    }
+
+    /// Writes each histogram as its recorded (value, count) pairs.
+    pub fn serialize<S: Serializer>(
+        histograms: &[Histogram<u32>],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(histograms.iter().map(Sparse))
+    }
+
+    /// Rebuilds the histograms, one per metric in [`Metric::ALL`] order.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<Histogram<u32>>, D::Error> {
+        let lists = Vec::<Vec<(u64, u64)>>::deserialize(deserializer)?;
+        if lists.len() != Metric::COUNT {
+            return Err(D::Error::custom(format!(
+                "{} histograms instead of {}",
+                lists.len(),
+                Metric::COUNT
+            )));
+        }
+        Metric::ALL
+            .into_iter()
+            .zip(lists)
+            .map(|(metric, values)| {
+                let mut h = histogram(metric);
+                for (v, c) in values {
+                    let c = u32::try_from(c).map_err(D::Error::custom)?;
+                    h.record_n(v, c).map_err(D::Error::custom)?;
+                }
+                Ok(h)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Outcome, Sink, Status};
+    use crate::incidents::Incident;
+
+    #[test]
+    fn a_stored_run_reads_back_exactly() {
+        let mut run = RunStats::new(2, &[3600.0], 0.0, 14.0 * 86_400.0);
+        for i in 0..50u32 {
+            let signal = f64::from(i) * 1000.0;
+            let incident = Incident {
+                signal,
+                jurisdiction: 0,
+                class: (i % 2) as u8,
+                visibility: f64::INFINITY,
+                detect: 60.0,
+                triage: 0.0,
+                domestic: 0.0,
+                cross_border: 0.0,
+                international: 0.0,
+                callout: 0.0,
+                police: f64::from(i) * 100.0,
+                non_member_police: 0.0,
+                handoff_seed: 0,
+            };
+            let status = if i % 7 == 0 {
+                Status::Missed
+            } else {
+                Status::Responded
+            };
+            let outcome = Outcome {
+                status,
+                watch_agency: Some(0),
+                alert: signal + 60.0,
+                response: signal + 60.0 + incident.police,
+                detect: 60.0,
+                queue: 0.0,
+                triage: 0.0,
+                handoff: 0.0,
+                referral: 0.0,
+                desk: 0.0,
+                police: incident.police,
+            };
+            run.record(i, &incident, &outcome);
+        }
+        run.seal();
+        let text = serde_json::to_string(&run).unwrap();
+        let back: RunStats = serde_json::from_str(&text).unwrap();
+        let back = back.restored(&[3600.0], 0.0).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        for m in Metric::ALL {
+            assert_eq!(back.all().quantile(m, 0.9), run.all().quantile(m, 0.9));
+        }
+        // Another scenario's SLA thresholds do not fit.
+        let again: RunStats = serde_json::from_str(&text).unwrap();
+        assert!(again.restored(&[3600.0, 7200.0], 0.0).is_none());
     }
 }

@@ -116,7 +116,12 @@ fn results_do_not_depend_on_threads() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| watchsim::report::runs::runs_table(&study, &study.run(false)).to_csv())
+        pool.install(|| {
+            format!(
+                "{:?}",
+                watchsim::report::runs::run_rows(&study, &study.run(false))
+            )
+        })
     };
     assert_eq!(run(1), run(2));
 }

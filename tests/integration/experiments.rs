@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::common::watchsim;
 use watchsim::experiment::Study;
 use watchsim::report::summary::{by_cell, comparisons, paired};
-use watchsim::runner::{Manifest, RunnerOptions, run_items};
+use watchsim::run::{Manifest, RunOptions, Silent, run_items};
 use watchsim::scenario::Scenario;
 
 const FOUNDERS: &str = include_str!("../../scenarios/founders-2006.toml");
@@ -82,16 +82,14 @@ fn a_resumed_run_gives_the_outputs_of_an_uninterrupted_one() {
     let part = dir.path().join("resumed/.partial");
     let manifest = Manifest::new(&study, false, None);
     let items = study.items();
-    let options = RunnerOptions {
-        quiet: true,
-        ..RunnerOptions::default()
-    };
+    let options = RunOptions::default();
     run_items(
         &study,
         &items[..items.len() / 2],
         &part,
         &manifest,
         &options,
+        &Silent,
     )
     .unwrap();
     // A half-written item (the process was killed mid-write of a temporary file).
@@ -125,16 +123,14 @@ fn resume_refuses_a_part_of_another_run() {
     let study = Study::new(scenario).unwrap();
     let part = dir.path().join("out/.partial");
     let items = study.items();
-    let options = RunnerOptions {
-        quiet: true,
-        ..RunnerOptions::default()
-    };
+    let options = RunOptions::default();
     run_items(
         &study,
         &items[..1],
         &part,
         &Manifest::new(&study, false, None),
         &options,
+        &Silent,
     )
     .unwrap();
     let o = watchsim(
@@ -154,7 +150,11 @@ fn a_schedule_paired_with_itself_differs_by_exactly_zero() {
     let results = study.run(false);
     let cells = by_cell(&study, &results);
     let all = study.scenario.incidents.classes.len();
-    let values: Vec<f64> = cells[0].per_run(all).iter().map(|c| c.mean(0)).collect();
+    let values: Vec<f64> = cells[0]
+        .per_run(all)
+        .iter()
+        .map(|c| c.mean(watchsim::stats::Metric::AlertToResponse))
+        .collect();
     let d = paired(&values, &values);
     assert_eq!((d.mean, d.low, d.high), (0.0, 0.0, 0.0));
 }

@@ -4,7 +4,7 @@
 use watchsim::experiment::Study;
 use watchsim::scenario::Scenario;
 use watchsim::stats::ci::{MeanCi, mean_ci};
-use watchsim::stats::{ClassStats, METRICS};
+use watchsim::stats::{ClassStats, Metric};
 
 /// One agency on `always` holding the watch 24/7, every delay zero unless set.
 pub fn single_desk(body: &str, staff: u32, experiment: &str) -> String {
@@ -30,10 +30,7 @@ kind = "always"
 /// Per-replication means of `metric` (hours) for class `class` (None: all classes).
 pub fn replication_means(toml: &str, class: Option<usize>, metric: &str) -> Vec<f64> {
     let scenario = Scenario::from_toml(toml, "textbook.toml").unwrap_or_else(|e| panic!("{e}"));
-    let m = METRICS
-        .iter()
-        .position(|x| *x == metric)
-        .expect("known metric");
+    let m = Metric::from_name(metric).expect("known metric");
     let study = Study::new(scenario).expect("no trace");
     study
         .run(false)
@@ -253,7 +250,7 @@ fn every_delay_zero_gives_zero() {
         1,
         "replications = 2\ndays = 30",
     );
-    for metric in METRICS {
+    for metric in Metric::ALL.map(Metric::name) {
         for m in replication_means(&toml, None, metric) {
             assert_eq!(m, 0.0, "{metric}");
         }

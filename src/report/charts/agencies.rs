@@ -9,7 +9,7 @@ use crate::report::data::Report;
 
 pub(crate) struct Agencies<'a> {
     report: &'a Report,
-    sla: String,
+    sla: f64,
 }
 
 impl<'a> Agencies<'a> {
@@ -19,7 +19,7 @@ impl<'a> Agencies<'a> {
         }
         Some(Agencies {
             report,
-            sla: report.headline_sla()?.to_string(),
+            sla: report.headline_sla()?,
         })
     }
 }
@@ -154,7 +154,7 @@ impl Chart for Agencies<'_> {
                 "Median and 95th percentile of alert → response, and the share of cases answered {}, \
                  against the number of member agencies; one line per schedule, shaded bands are 95 % \
                  confidence intervals over replications (all severities).",
-                sla_text(&self.sla)
+                sla_text(self.sla)
             ),
             question: 2,
             size: (1800, 720),
@@ -200,10 +200,10 @@ impl Chart for Agencies<'_> {
                 target: None,
             },
             Panel {
-                title: format!("Answered {} (higher is better)", sla_text(&self.sla)),
+                title: format!("Answered {} (higher is better)", sla_text(self.sla)),
                 y_desc: "share of cases (%)".into(),
                 scale: 100.0,
-                metric: &self.sla,
+                metric: &Report::sla_metric(self.sla),
                 severity: "all",
                 target: None,
             },

@@ -5,21 +5,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{Chart, DrawResult, GREY, Key, Mark, Meta, colour, legend, sla_text, text, titled};
-use crate::report::data::{Comparison, Report};
+use crate::report::data::Report;
+use crate::report::rows::CompareRow;
 
 /// At most this many rows.
 const MAX_ROWS: usize = 30;
 
 pub(crate) struct Compare<'a> {
     report: &'a Report,
-    sla: String,
+    sla: f64,
     /// The (agency count, sweep value) groups shown.
     groups: Vec<(usize, String)>,
 }
 
 impl<'a> Compare<'a> {
     pub(crate) fn new(report: &'a Report) -> Option<Compare<'a>> {
-        let sla = report.headline_sla()?.to_string();
+        let sla = report.headline_sla()?;
         let pairs = report.schedules.len() * report.schedules.len().saturating_sub(1) / 2;
         if pairs == 0 || report.compare.is_empty() {
             return None;
@@ -43,24 +44,27 @@ impl<'a> Compare<'a> {
         })
     }
 
-    fn rows(&self, metric: &str) -> Vec<&Comparison> {
+    fn rows(&self, metric: &str) -> Vec<&CompareRow> {
         let mut rows = Vec::new();
         for (k, v) in &self.groups {
             rows.extend(self.report.compare.iter().filter(|c| {
-                c.k == *k && &c.variant == v && c.severity == "all" && c.metric == metric
+                c.key.agencies == *k
+                    && c.key.sweep.as_deref().unwrap_or("") == v
+                    && c.severity == "all"
+                    && c.metric == metric
             }));
         }
         rows
     }
 
-    fn label(&self, c: &Comparison) -> String {
-        let pair = format!("{} − {}", c.a, c.b);
+    fn label(&self, c: &CompareRow) -> String {
+        let pair = format!("{} − {}", c.schedule_a, c.schedule_b);
         if self.groups.len() < 2 {
             pair
-        } else if c.variant.is_empty() {
-            format!("k={}: {pair}", c.k)
+        } else if let Some(v) = &c.key.sweep {
+            format!("{}: {pair}", self.report.variant_label(v))
         } else {
-            format!("{}: {pair}", self.report.variant_label(&c.variant))
+            format!("k={}: {pair}", c.key.agencies)
         }
     }
 }
@@ -77,7 +81,7 @@ impl Chart for Compare<'_> {
                  (negative: A is faster); right: share answered {} in percentage points (positive: A \
                  is better). Coloured points: the difference is clear, in the colour of the better \
                  schedule; grey: no clear difference.",
-                sla_text(&self.sla)
+                sla_text(self.sla)
             ),
             question: 1,
             size: (1900, 250 + 34 * rows.max(2)),
@@ -118,8 +122,8 @@ impl Chart for Compare<'_> {
             ),
             (
                 right,
-                self.sla.clone(),
-                format!("{}, A − B (points; > 0: A better)", sla_text(&self.sla)),
+                Report::sla_metric(self.sla),
+                format!("{}, A − B (points; > 0: A better)", sla_text(self.sla)),
                 100.0,
                 false,
             ),
@@ -132,7 +136,7 @@ impl Chart for Compare<'_> {
             }
             let (mut lo, mut hi) = (0.0f64, 0.0f64);
             for c in &rows {
-                for x in [c.diff.low, c.diff.high, c.diff.mean] {
+                for x in [c.ci95_low.value, c.ci95_high.value, c.diff.value] {
                     if x.is_finite() {
                         lo = lo.min(x * scale);
                         hi = hi.max(x * scale);
@@ -185,7 +189,11 @@ impl Chart for Compare<'_> {
                     .iter()
                     .position(|s| *s == c.better)
                     .map_or(GREY, colour);
-                let (m, l, h) = (c.diff.mean * scale, c.diff.low * scale, c.diff.high * scale);
+                let (m, l, h) = (
+                    c.diff.value * scale,
+                    c.ci95_low.value * scale,
+                    c.ci95_high.value * scale,
+                );
                 if l.is_finite() && h.is_finite() {
                     chart.draw_series(std::iter::once(PathElement::new(
                         vec![(l, y), (h, y)],

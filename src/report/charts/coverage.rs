@@ -4,6 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::schedule::IntervalKind;
+
 use super::{
     BLUE, Chart, DrawResult, Fixed, Key, Mark, Meta, VERMILLION, grid, legend, text, titled,
 };
@@ -37,7 +39,7 @@ pub(crate) fn members(report: &Report) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for spans in report.coverage.values() {
-        for s in spans.iter().filter(|s| s.kind == "watch") {
+        for s in spans.iter().filter(|s| s.kind == IntervalKind::Watch) {
             if !out.contains(&s.agency) {
                 out.push(s.agency.clone());
             }
@@ -156,9 +158,9 @@ impl Chart for CoverageWeek<'_> {
                 if span.end <= 0.0 || span.start >= WEEK_H {
                     continue;
                 }
-                let (lane, colour) = match span.kind.as_str() {
-                    "gap" => (n - 2, VERMILLION),
-                    "overlap" => (n - 1, OVERLAP),
+                let (lane, colour) = match span.kind {
+                    IntervalKind::Gap => (n - 2, VERMILLION),
+                    IntervalKind::Overlap => (n - 1, OVERLAP),
                     _ => match self.members.iter().position(|m| *m == span.agency) {
                         Some(m) => (m, BLUE),
                         None => continue,

@@ -68,7 +68,7 @@ impl<'a> Ecdf<'a> {
         let slas = report
             .slas
             .iter()
-            .filter_map(|c| super::sla_minutes(c).map(|m| (m, duration(m))))
+            .map(|&secs| (secs / 60.0, duration(secs / 60.0)))
             .collect();
         Some(Ecdf {
             report,

@@ -5,6 +5,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::schedule::IntervalKind;
+
 use super::coverage::OVERLAP;
 use super::{Chart, DrawResult, Key, Mark, Meta, VERMILLION, grid, legend, mix, text, titled};
 use crate::report::data::Report;
@@ -55,13 +57,13 @@ impl<'a> Gaps<'a> {
                 continue;
             };
             let mut grid = vec![[(0.0, 0.0); 24]; rows];
-            for span in spans.iter().filter(|s| s.kind != "watch") {
+            for span in spans.iter().filter(|s| s.kind != IntervalKind::Watch) {
                 let mut t = span.start;
                 while t < span.end {
                     let next = (t.floor() + 1.0).min(span.end);
                     let w = row(t).min(rows - 1);
                     let h = (t.floor() as usize) % 24;
-                    if span.kind == "gap" {
+                    if span.kind == IntervalKind::Gap {
                         grid[w][h].0 += next - t;
                     } else {
                         grid[w][h].1 += next - t;

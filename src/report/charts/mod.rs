@@ -20,12 +20,12 @@ mod weekly;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor, register_font};
 use rayon::prelude::*;
 
+use crate::error::{Error, Result};
 use crate::report::data::Report;
 use crate::report::write_atomic;
 
@@ -45,7 +45,10 @@ pub fn register_fonts() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(anyhow!("the embedded DejaVu Sans font could not be loaded"))
+        Err(Error::Chart {
+            chart: "the charts".into(),
+            message: "the embedded DejaVu Sans font could not be loaded".into(),
+        })
     }
 }
 
@@ -85,13 +88,6 @@ pub(crate) trait Chart: Sync {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
 }
 
-/// Reads the report folder `dir` and writes every chart that its tables support, as
-/// PNG and SVG; returns them in the order of the page.
-pub fn render_all(dir: &Path) -> Result<Vec<ChartFile>> {
-    let report = Report::load(dir)?;
-    render_report(&report)
-}
-
 type Task<'a> = Box<dyn Fn() -> Result<ChartFile> + Send + Sync + 'a>;
 
 fn task<'a, C: Chart + Send + 'a>(report: &'a Report, chart: Option<C>, tasks: &mut Vec<Task<'a>>) {
@@ -121,7 +117,10 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
 fn render<C: Chart>(dir: &Path, chart: &C) -> Result<ChartFile> {
     let meta = chart.meta();
     let (w, h) = meta.size;
-    let fail = |e: String| anyhow!("chart {}: {e}", meta.stem);
+    let fail = |e: String| Error::Chart {
+        chart: format!("{}.png", meta.stem),
+        message: e,
+    };
     let mut pixels = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
@@ -134,8 +133,10 @@ fn render<C: Chart>(dir: &Path, chart: &C) -> Result<ChartFile> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Fast);
-        let mut writer = encoder.write_header()?;
-        writer.write_image_data(&pixels)?;
+        let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| fail(e.to_string()))?;
     }
     let mut svg = String::new();
     {
@@ -334,29 +335,9 @@ pub(crate) fn spread<T: Clone>(items: &[T], n: usize) -> Vec<T> {
         .collect()
 }
 
-/// The threshold of an SLA column (`within_2h`, `within_90m`, `within_1d`) in minutes.
-pub(crate) fn sla_minutes(column: &str) -> Option<f64> {
-    let s = column.strip_prefix("within_")?;
-    let split = s.find(|c: char| c.is_ascii_alphabetic())?;
-    let (n, unit) = s.split_at(split);
-    let n: f64 = n.parse().ok()?;
-    let scale = match unit {
-        "s" => 1.0 / 60.0,
-        "m" | "min" => 1.0,
-        "h" => 60.0,
-        "d" => 1440.0,
-        "w" => 10080.0,
-        _ => return None,
-    };
-    Some(n * scale)
-}
-
-/// `within_2h` → `within 2 h`.
-pub(crate) fn sla_text(column: &str) -> String {
-    sla_minutes(column).map_or_else(
-        || column.replace('_', " "),
-        |m| format!("within {}", duration(m)),
-    )
+/// An SLA threshold in words: `within 2 h`.
+pub(crate) fn sla_text(secs: f64) -> String {
+    format!("within {}", duration(secs / 60.0))
 }
 
 /// Columns and rows of a grid of `n` small multiples, at most `max_cols` wide.

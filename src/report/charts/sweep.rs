@@ -14,7 +14,7 @@ const TARGET: f64 = 0.95;
 pub(crate) struct Sweep<'a> {
     report: &'a Report,
     name: String,
-    sla: String,
+    sla: f64,
 }
 
 impl<'a> Sweep<'a> {
@@ -22,7 +22,7 @@ impl<'a> Sweep<'a> {
         Some(Sweep {
             report,
             name: report.sweep.clone()?,
-            sla: report.headline_sla()?.to_string(),
+            sla: report.headline_sla()?,
         })
     }
 
@@ -55,7 +55,7 @@ impl Chart for Sweep<'_> {
                 "Share of cases answered {} against {}, per severity class, one line per schedule \
                  with 95 % confidence bands; the dashed line is the 95 % target. The first value whose \
                  line reaches the target answers the staffing question.",
-                sla_text(&self.sla),
+                sla_text(self.sla),
                 self.name
             ),
             question: 4,
@@ -70,7 +70,7 @@ impl Chart for Sweep<'_> {
             &self.meta().title,
             &format!(
                 "Share answered {} by severity against {} ({} agencies); dashed line: the 95 % target.",
-                sla_text(&self.sla),
+                sla_text(self.sla),
                 self.name,
                 r.focus_k()
             ),
@@ -92,9 +92,9 @@ impl Chart for Sweep<'_> {
                 } else {
                     format!("{sev} cases")
                 },
-                y_desc: format!("{} (%)", sla_text(&self.sla)),
+                y_desc: format!("{} (%)", sla_text(self.sla)),
                 scale: 100.0,
-                metric: &self.sla,
+                metric: &Report::sla_metric(self.sla),
                 severity: sev,
                 target: Some((100.0 * TARGET, "95 % target".into())),
             };

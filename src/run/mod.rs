@@ -1,30 +1,32 @@
-//! Runs a study's work items in parallel and keeps each finished item on disk, so an
-//! interrupted run can resume and a sharded run can be merged.
+//! Running a study so that nothing finished is lost: work items run in parallel and
+//! each is kept on disk as it finishes, so an interrupted run can resume ([`run_items`])
+//! and a run split into shards for a batch engine can be merged ([`shard`], [`merge`],
+//! [`slurm`]).
 //!
 //! A *part* is a folder holding a `manifest.json` (which scenario, seed, replications)
 //! and one `item-V-R.json` per finished (sweep value, replication), plus its
 //! `item-V-R.incidents.csv` chunk with `--trace`. A normal run keeps its part in
 //! `<report dir>/.partial/` until the outputs are written.
 
+pub mod merge;
+pub mod shard;
+pub mod slurm;
+
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::commands::BadInput;
 use crate::engine::RunTotals;
+use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
-use crate::report::runs::incidents_table;
+use crate::report::write::{incidents_chunk, incidents_header};
 use crate::report::{write_atomic, write_atomic_with};
 use crate::stats::RunStats;
-use crate::stats::store::{StoredRun, StoredRunRef};
 
 /// What a part was made from: parts of different runs are never mixed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -61,7 +63,7 @@ impl Manifest {
             scenario: study.scenario.name.clone(),
             scenario_hash: study.scenario.hash.clone(),
             seed: study.scenario.experiment.seed,
-            replications: study.replications,
+            replications: study.replications(),
             items: study.items().len(),
             trace,
             independent_streams: study.independent_streams,
@@ -70,35 +72,88 @@ impl Manifest {
         }
     }
 
-    /// Whether two parts come from the same run (whatever their shards, and wherever
-    /// the scenario file lies).
+    /// What differs between the runs of two parts (empty: the same run, whatever
+    /// their shard index and wherever the scenario file lies). Parts split into
+    /// different shard counts are of different runs: their items are not the same.
+    pub fn differences(&self, other: &Manifest) -> Vec<String> {
+        let mut d = Vec::new();
+        let mut check = |what: &str, x: String, y: String| {
+            if x != y {
+                d.push(format!("{what} {y} instead of {x}"));
+            }
+        };
+        check(
+            "scenario",
+            format!("\"{}\" (hash {})", self.scenario, self.scenario_hash),
+            format!("\"{}\" (hash {})", other.scenario, other.scenario_hash),
+        );
+        check("seed", self.seed.to_string(), other.seed.to_string());
+        check(
+            "replications",
+            self.replications.to_string(),
+            other.replications.to_string(),
+        );
+        check(
+            "work items",
+            self.items.to_string(),
+            other.items.to_string(),
+        );
+        check("--trace", self.trace.to_string(), other.trace.to_string());
+        check(
+            "--independent-streams",
+            self.independent_streams.to_string(),
+            other.independent_streams.to_string(),
+        );
+        check(
+            "watchsim version",
+            self.watchsim.clone(),
+            other.watchsim.clone(),
+        );
+        let count = |m: &Manifest| m.shard.map_or(String::new(), |s| format!("{} shards", s.1));
+        check("split into", count(self), count(other));
+        d
+    }
+
+    /// Whether two parts come from the same run (see [`Manifest::differences`]).
     pub fn same_run(&self, other: &Manifest) -> bool {
-        Manifest {
-            shard: None,
-            scenario_file: None,
-            ..self.clone()
-        } == Manifest {
-            shard: None,
-            scenario_file: None,
-            ..other.clone()
-        }
+        self.differences(other).is_empty()
     }
 }
 
+/// A finished work item on disk: every cell's run summaries and totals. Written from
+/// borrowed results and read back into owned ones, through one derived form.
 #[derive(Serialize, Deserialize)]
-struct StoredItem {
+struct StoredItem<S, T> {
     variant: usize,
     replication: u32,
-    runs: Vec<(usize, StoredRun, RunTotals)>,
+    runs: Vec<(usize, S, T)>,
+}
+
+/// Follows a run's progress; the command line shows it as a progress bar.
+pub trait Progress: Sync {
+    /// The run starts: `total` cell runs, of which `done` were finished by an earlier,
+    /// interrupted run (`items_done` of `items` work items).
+    fn start(&self, total: u64, done: u64, items_done: usize, items: usize);
+    /// `runs` more cell runs finished; `rate` incidents per second so far.
+    fn advance(&self, runs: u64, rate: f64);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// No progress shown.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: u64, _: u64, _: usize, _: usize) {}
+    fn advance(&self, _: u64, _: f64) {}
+    fn finish(&self) {}
 }
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
-pub struct RunnerOptions {
+pub struct RunOptions {
     /// Keep incidents.csv chunks.
     pub trace: bool,
-    /// No progress bar.
-    pub quiet: bool,
     /// Reuse finished items of an interrupted run.
     pub resume: bool,
 }
@@ -119,10 +174,13 @@ pub fn item_files(part: &Path, (v, r): (usize, u32)) -> (PathBuf, PathBuf) {
 /// Reads a part's manifest.
 pub fn read_manifest(part: &Path) -> Result<Manifest> {
     let path = part.join("manifest.json");
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a watchsim part manifest", path.display()))
+    let text = fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::parts(format!(
+            "{} is not a watchsim part manifest: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Loads one finished item of a part; `None` if it is absent, truncated or foreign.
@@ -134,7 +192,7 @@ pub fn load_item(
 ) -> Option<Vec<RunResult>> {
     let (json, csv) = item_files(part, item);
     let text = fs::read_to_string(json).ok()?;
-    let stored: StoredItem = serde_json::from_str(&text).ok()?;
+    let stored: StoredItem<RunStats, RunTotals> = serde_json::from_str(&text).ok()?;
     if (stored.variant, stored.replication) != item || stored.runs.len() != study.cells.len() {
         return None;
     }
@@ -152,7 +210,7 @@ pub fn load_item(
                 variant: item.0,
                 cell,
                 replication: item.1,
-                stats: RunStats::restore(&run, &exp.sla, exp.warmup)?,
+                stats: run.restored(&exp.sla, exp.warmup)?,
                 totals,
                 trace: None,
             })
@@ -168,13 +226,14 @@ pub fn run_items(
     items: &[(usize, u32)],
     part: &Path,
     manifest: &Manifest,
-    options: &RunnerOptions,
+    options: &RunOptions,
+    progress: &dyn Progress,
 ) -> Result<Vec<RunResult>> {
     let mut done: BTreeMap<(usize, u32), Vec<RunResult>> = BTreeMap::new();
     if part.exists() {
         let reusable = options.resume && read_manifest(part).is_ok_and(|m| m.same_run(manifest));
         if options.resume && !reusable && part.join("manifest.json").exists() {
-            bail!(BadInput(format!(
+            return Err(Error::parts(format!(
                 "--resume: the unfinished run in {} is of another scenario, seed or set of options; run without --resume to start afresh",
                 part.display()
             )));
@@ -186,14 +245,11 @@ pub fn run_items(
                 }
             }
         } else {
-            fs::remove_dir_all(part).with_context(|| format!("cannot clear {}", part.display()))?;
+            fs::remove_dir_all(part).map_err(|e| write_error(part, e))?;
         }
     }
-    fs::create_dir_all(part).with_context(|| format!("cannot create {}", part.display()))?;
-    write_atomic(
-        &part.join("manifest.json"),
-        serde_json::to_string_pretty(manifest)?.as_bytes(),
-    )?;
+    fs::create_dir_all(part).map_err(|e| write_error(part, e))?;
+    write_atomic(&part.join("manifest.json"), &json(manifest)?)?;
 
     let todo: Vec<(usize, u32)> = items
         .iter()
@@ -201,15 +257,12 @@ pub fn run_items(
         .filter(|i| !done.contains_key(i))
         .collect();
     let cells = study.cells.len() as u64;
-    let progress = progress_bar(items.len() as u64 * cells, options.quiet);
-    progress.inc(done.len() as u64 * cells);
-    if !done.is_empty() {
-        progress.println(format!(
-            "resuming: {} of {} work items were already done",
-            done.len(),
-            items.len()
-        ));
-    }
+    progress.start(
+        items.len() as u64 * cells,
+        done.len() as u64 * cells,
+        done.len(),
+        items.len(),
+    );
     let started = Instant::now();
     let incidents = AtomicU64::new(0);
     let fresh: Vec<((usize, u32), Vec<RunResult>)> = todo
@@ -222,15 +275,11 @@ pub fn run_items(
                 .map(|x| x.stats.classes.iter().map(|c| c.n).sum::<u64>())
                 .sum();
             let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
-            progress.inc(cells);
-            progress.set_message(format!(
-                "{:.1} M incidents/s",
-                total as f64 / started.elapsed().as_secs_f64() / 1e6
-            ));
+            progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
             Ok(((v, r), results))
         })
         .collect::<Result<_>>()?;
-    progress.finish_and_clear();
+    progress.finish();
     done.extend(fresh);
     let mut results: Vec<RunResult> = done.into_values().flatten().collect();
     results.sort_by_key(|x| (x.variant, x.cell, x.replication));
@@ -247,35 +296,38 @@ fn store_item(
 ) -> Result<()> {
     let (json, csv) = item_files(part, item);
     if results.iter().any(|r| r.trace.is_some()) {
-        let table = incidents_table(study, results);
-        let mut bytes = table.to_csv();
         // Chunks are concatenated under one header when the run ends.
-        let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |i| i + 1);
-        bytes.drain(..header_end);
-        write_atomic(&csv, &bytes)?;
+        write_atomic(&csv, &incidents_chunk(study, results))?;
         for r in results.iter_mut() {
             r.trace = None;
         }
     }
-    // Serialised straight to the file: the summaries are not copied first.
-    #[derive(Serialize)]
-    struct ItemRef<'a> {
-        variant: usize,
-        replication: u32,
-        runs: Vec<(usize, StoredRunRef<'a>, &'a RunTotals)>,
-    }
-    let stored = ItemRef {
+    let stored = StoredItem {
         variant: item.0,
         replication: item.1,
         runs: results
             .iter()
-            .map(|r| (r.cell, StoredRunRef(&r.stats), &r.totals))
+            .map(|r| (r.cell, &r.stats, &r.totals))
             .collect(),
     };
+    // Serialised straight to the file: the summaries are not copied first.
     write_atomic_with(&json, |w| {
         serde_json::to_writer(w, &stored).map_err(std::io::Error::from)
     })?;
     Ok(())
+}
+
+/// A value as pretty JSON bytes.
+pub(crate) fn json(value: &impl Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value).map_err(|e| Error::System(format!("cannot encode JSON: {e}")))
+}
+
+/// A folder that could not be created or cleared.
+fn write_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Write(crate::report::WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Concatenates the trace chunks of `items` (from their parts) under one header into
@@ -286,36 +338,20 @@ pub fn write_trace(
     parts: &[PathBuf],
     out: &Path,
 ) -> Result<()> {
-    let mut header = incidents_table(study, &[]).to_csv();
+    let mut header = incidents_header(study);
     for &item in items {
         let chunk = parts
             .iter()
             .map(|p| item_files(p, item).1)
             .find(|p| p.exists())
-            .with_context(|| {
-                format!(
+            .ok_or_else(|| {
+                Error::parts(format!(
                     "the incidents.csv chunk of {} is missing",
                     item_name(item.0, item.1)
-                )
+                ))
             })?;
-        header
-            .extend(fs::read(&chunk).with_context(|| format!("cannot read {}", chunk.display()))?);
+        header.extend(fs::read(&chunk).map_err(|e| Error::read(&chunk, e))?);
     }
     write_atomic(out, &header)?;
     Ok(())
-}
-
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} runs · {msg} · {eta} left",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar
 }

@@ -1,0 +1,300 @@
+//! The command layer: each subcommand reads its inputs, calls the library and prints
+//! for people. Nothing else in the crate prints to the terminal or knows the command
+//! line.
+
+mod schedule;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{Cli, Command, MergeArgs, RunArgs, SlurmArgs};
+use crate::error::{EXIT_BAD_INPUT, Error, Result};
+use crate::experiment::Study;
+use crate::report::summary::headline_text;
+use crate::report::write::{
+    Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
+};
+use crate::run::merge::merge as merge_parts;
+use crate::run::shard::{Shard, resolve, run_shard};
+use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
+use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
+use crate::scenario::{DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Scenario};
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        None => run(RunArgs::default()),
+        Some(Command::Validate { files }) => validate(&files),
+        Some(Command::Schedule(args)) => schedule::schedule(&args),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Merge(args)) => merge(&args),
+        Some(Command::Slurm(args)) => slurm(&args),
+        Some(Command::Report { dir }) => report(&dir),
+    }
+}
+
+/// The command line as typed, for run.json.
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+fn validate(files: &[PathBuf]) -> Result<ExitCode> {
+    let mut failed = 0;
+    for file in files {
+        // A recorded trace is part of the input: read it too.
+        let loaded = Scenario::load(file).map_err(Error::from).and_then(|s| {
+            match crate::incidents::IncidentFactory::new(&s) {
+                Ok(_) => Ok(s),
+                Err(e) => Err(Error::from(e)),
+            }
+        });
+        match loaded {
+            Ok(s) => println!(
+                "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days)",
+                file.display(),
+                s.name,
+                s.agencies.len(),
+                s.schedules.len(),
+                s.experiment.replications,
+                s.experiment.days
+            ),
+            Err(errors) => {
+                failed += 1;
+                eprintln!("{errors}\n");
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} scenario files have errors", files.len());
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on the terminal (none when quiet or when stderr is not one).
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new(quiet: bool) -> Bar {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Bar(ProgressBar::with_draw_target(
+                None,
+                ProgressDrawTarget::hidden(),
+            ));
+        }
+        let bar = ProgressBar::no_length();
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos}/{len} runs · {msg} · {eta} left",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64, done: u64, items_done: usize, items: usize) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+        if items_done > 0 {
+            self.0.println(format!(
+                "resuming: {items_done} of {items} work items were already done"
+            ));
+        }
+    }
+
+    fn advance(&self, runs: u64, rate: f64) {
+        self.0.inc(runs);
+        self.0
+            .set_message(format!("{:.1} M incidents/s", rate / 1e6));
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut scenario = match &args.file {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::from_toml(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?,
+    };
+    if let Some(r) = args.replications {
+        if r == 0 {
+            return Err(Error::argument("--replications 0: expected at least 1"));
+        }
+        scenario.experiment.replications = r;
+    }
+    if let Some(seed) = args.seed {
+        scenario.experiment.seed = seed;
+    }
+    let threads = match args.threads {
+        Some(0) => return Err(Error::argument("--threads 0: expected at least 1")),
+        Some(n) => n,
+        None => 0,
+    };
+    let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::System(format!("cannot start {threads} worker threads: {e}")))?;
+    let dir = report_dir(&scenario, args.out.as_deref());
+    check_report_dir(&dir, &scenario)?;
+    probe_writable(&dir)?;
+    let started = std::time::Instant::now();
+    let mut study = Study::new(scenario)?;
+    study.independent_streams = args.independent_streams;
+    let options = RunOptions {
+        trace: args.trace,
+        resume: args.resume,
+    };
+    let bar = Bar::new(args.quiet);
+    if let Some((shard, source)) = shard {
+        let file = args.file.as_deref();
+        let done = pool.install(|| run_shard(&study, &dir, shard, file, &options, &bar))?;
+        print_shard(shard, &source, &done, started, &dir);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let part = dir.join(".partial");
+    let manifest = Manifest::new(&study, args.trace, None);
+    let items = study.items();
+    let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options, &bar))?;
+    let elapsed = started.elapsed();
+    let provenance = Provenance::new(&study, args.file.as_deref(), command_line());
+    let (label, rows) = write_outputs(&study, &results, &dir, &provenance)?;
+    if args.trace {
+        write_trace(
+            &study,
+            &items,
+            std::slice::from_ref(&part),
+            &dir.join("incidents.csv"),
+        )?;
+    }
+    std::fs::remove_dir_all(&part).ok();
+    crate::report::html::write_report(&dir)?;
+    print!("{}", headline_text(&study, &label, &rows));
+    let incidents: u64 = results
+        .iter()
+        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
+        .sum();
+    println!(
+        "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
+        results.len(),
+        elapsed.as_secs_f64(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_shard(
+    shard: Shard,
+    source: &str,
+    done: &crate::run::shard::ShardRun,
+    started: std::time::Instant,
+    dir: &std::path::Path,
+) {
+    println!(
+        "shard {shard} (from {source}): {} of {} work items in {:.2} s; part in {}",
+        done.items,
+        done.all_items,
+        started.elapsed().as_secs_f64(),
+        done.part.display()
+    );
+    if done.items == 0 {
+        println!(
+            "note: this shard has no work: {} shards for {} work items",
+            shard.count, done.all_items
+        );
+    }
+    println!(
+        "when all {} shards are done: watchsim merge {} --out {}",
+        shard.count,
+        dir.join("parts").display(),
+        dir.display()
+    );
+}
+
+fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let merged = merge_parts(
+        &args.parts,
+        args.out.as_deref(),
+        args.scenario.as_deref(),
+        command_line(),
+    )?;
+    if !args.quiet {
+        let (label, rows) = &merged.headline;
+        print!("{}", headline_text(&merged.study, label, rows));
+    }
+    println!(
+        "\nmerged {} shard{} ({} work items, {} runs); reports in {}",
+        merged.shards,
+        if merged.shards > 1 { "s" } else { "" },
+        merged.items,
+        merged.runs,
+        merged.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
+    let request = SlurmRequest {
+        shards: args.shards,
+        time: args.time.clone(),
+        partition: args.partition.clone(),
+        account: args.account.clone(),
+        cpus: args.cpus,
+        mem: args.mem.clone(),
+        out: args.out.clone(),
+        script: args.script.clone(),
+        replications: args.replications,
+        seed: args.seed,
+        trace: args.trace,
+    };
+    let plan = write_sbatch(&args.file, &request)?;
+    let items = plan.items;
+    if args.shards as usize > items {
+        println!(
+            "note: {} shards for {items} work items ({} variants × {} replications): {} shards will have nothing to do",
+            args.shards,
+            plan.variants,
+            plan.replications,
+            args.shards as usize - items
+        );
+    }
+    let script_q = sh_quote(&plan.script.display().to_string());
+    let out = &plan.spec.out;
+    let merge = format!(
+        "{} merge {} --out {}",
+        sh_quote(&plan.spec.binary.display().to_string()),
+        sh_quote(&out.join("parts").display().to_string()),
+        sh_quote(&out.display().to_string())
+    );
+    println!(
+        "wrote {} ({} array tasks, {items} work items)",
+        plan.script.display(),
+        args.shards
+    );
+    println!("submit it:\n  sbatch {script_q}");
+    println!("when every task has finished, merge the parts:\n  {merge}");
+    println!(
+        "or queue the merge behind the array in one go:\n  jid=$(sbatch --parsable {script_q}) && sbatch --dependency=afterok:$jid --wrap {}",
+        sh_quote(&merge)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(dir: &std::path::Path) -> Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let path = crate::report::html::write_report(dir)?;
+    println!(
+        "wrote the charts and {} in {:.2} s",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,199 @@
+//! `watchsim schedule`: who holds the watch when, printed for people, and coverage.csv.
+
+use std::process::ExitCode;
+
+use crate::cli::ScheduleArgs;
+use crate::error::{Error, Result};
+use crate::report::write::{coverage_csv, report_dir};
+use crate::report::write_atomic;
+use crate::scenario::units::{DAY, WEEK};
+use crate::scenario::{Rule, Scenario};
+use crate::schedule::{self, Coverage, Horizon, Interval, IntervalKind, member_names};
+
+/// `watchsim schedule`.
+pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
+    let scenario = Scenario::load(&args.file)?;
+    let schedules: Vec<usize> = match &args.schedule {
+        None => scenario.experiment.schedules.clone(),
+        Some(name) => match scenario.schedules.iter().position(|s| &s.name == name) {
+            Some(i) => vec![i],
+            None => {
+                let names: Vec<&str> = scenario.schedules.iter().map(|s| s.name.as_str()).collect();
+                return Err(Error::argument(format!(
+                    "--schedule {name}: no such schedule in {}; expected one of: {}",
+                    args.file.display(),
+                    names.join(", ")
+                )));
+            }
+        },
+    };
+    let counts = match args.agencies {
+        None => scenario.experiment.agency_counts.clone(),
+        Some(k) if (1..=scenario.agencies.len()).contains(&k) => vec![k],
+        Some(k) => {
+            return Err(Error::argument(format!(
+                "--agencies {k}: the roster of {} has {} agencies; expected 1 to {}",
+                args.file.display(),
+                scenario.agencies.len(),
+                scenario.agencies.len()
+            )));
+        }
+    };
+    let horizon = Horizon::of(&scenario);
+    let mut compiled = Vec::new();
+    for &s in &schedules {
+        for &k in &counts {
+            let spec = &scenario.schedules[s];
+            let coverage = schedule::compile(&scenario, spec, k);
+            print_coverage(&scenario, s, k, &coverage, &horizon);
+            compiled.push((spec.name.as_str(), k, coverage));
+        }
+    }
+    let cells: Vec<(&str, usize, &Coverage)> =
+        compiled.iter().map(|(n, k, c)| (*n, *k, c)).collect();
+    let dir = report_dir(&scenario, args.out.as_deref());
+    let path = dir.join("coverage.csv");
+    write_atomic(&path, &coverage_csv(&scenario, &cells))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_rule(rule: &Rule) -> String {
+    match rule {
+        Rule::FollowTheSun { anchor } => {
+            format!("follow_the_sun, anchor {anchor:?}").to_lowercase()
+        }
+        Rule::RoundRobin {
+            period,
+            handoff_at,
+            tz,
+        } => format!(
+            "round_robin every {}, handoff at {handoff_at} {tz}",
+            crate::scenario::units::format_duration(*period)
+        ),
+        Rule::Blocks(b) => format!("blocks ({} blocks)", b.len()),
+        Rule::HomeHours { open, close, days } => format!("home_hours {open}-{close} {days}"),
+        Rule::Always => "always".into(),
+    }
+}
+
+fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, horizon: &Horizon) {
+    let spec = &scenario.schedules[s];
+    println!(
+        "\n== {} ({}) · {k} agencies ==",
+        spec.name,
+        describe_rule(&spec.rule)
+    );
+    let intervals = coverage.intervals(k);
+    let fmt = |t: f64| horizon.instant(t).format("%a %Y-%m-%d %H:%M").to_string();
+    println!("Who holds the watch, first week (UTC | member's local time):");
+    let first_week: Vec<&Interval> = intervals
+        .iter()
+        .filter(|i| i.kind == IntervalKind::Watch && i.start < WEEK)
+        .collect();
+    for i in first_week.iter().take(60) {
+        let m = i.members.trailing_zeros() as usize;
+        let tz = scenario.agencies[m].tz;
+        let local = |t: f64| {
+            horizon
+                .instant(t)
+                .with_timezone(&tz)
+                .format("%a %H:%M %Z")
+                .to_string()
+        };
+        println!(
+            "  {} → {} UTC  {:<6} {} → {}",
+            fmt(i.start),
+            horizon.instant(i.end).format("%a %Y-%m-%d %H:%M"),
+            scenario.agencies[m].id,
+            local(i.start),
+            local(i.end)
+        );
+    }
+    if first_week.len() > 60 {
+        println!("  … {} more in the first week", first_week.len() - 60);
+    }
+    let weeks = coverage.horizon / WEEK;
+    let hours: Vec<String> = (0..k)
+        .map(|m| {
+            format!(
+                "{} {:.1}",
+                scenario.agencies[m].id,
+                coverage.held_secs(m) / 3600.0 / weeks
+            )
+        })
+        .collect();
+    println!("Hours on watch per week: {}", hours.join(" · "));
+    for kind in [IntervalKind::Gap, IntervalKind::Overlap] {
+        let items: Vec<&Interval> = intervals.iter().filter(|i| i.kind == kind).collect();
+        let total: f64 = items.iter().map(|i| i.end - i.start).sum();
+        let runs = recurring_runs(&items);
+        let label = if kind == IntervalKind::Gap {
+            "Gaps"
+        } else {
+            "Overlaps"
+        };
+        if items.is_empty() {
+            println!("{label}: none");
+            continue;
+        }
+        println!(
+            "{label}: {} in all, {:.1} h ({:.2} % of the horizon)",
+            items.len(),
+            total / 3600.0,
+            100.0 * total / coverage.horizon
+        );
+        for run in runs.iter().take(40) {
+            let first = run[0];
+            let len_h = (first.end - first.start) / 3600.0;
+            let who = if kind == IntervalKind::Overlap {
+                format!(" {}", member_names(scenario, first.members))
+            } else {
+                String::new()
+            };
+            if run.len() == 1 {
+                println!(
+                    "  {} → {} UTC{who}, {len_h:.2} h",
+                    fmt(first.start),
+                    fmt(first.end)
+                );
+            } else {
+                let last = run[run.len() - 1];
+                println!(
+                    "  daily {}–{} UTC{who}, {} → {} ({}×, {len_h:.2} h each)",
+                    horizon.instant(first.start).format("%H:%M"),
+                    horizon.instant(first.end).format("%H:%M"),
+                    horizon.instant(first.start).format("%Y-%m-%d"),
+                    horizon.instant(last.start).format("%Y-%m-%d"),
+                    run.len()
+                );
+            }
+        }
+        if runs.len() > 40 {
+            println!(
+                "  … {} more (all of them are in coverage.csv)",
+                runs.len() - 40
+            );
+        }
+    }
+}
+
+/// Groups intervals that recur every day at the same time with the same length and
+/// members, so that three weeks of a daily gap read as one line.
+fn recurring_runs<'a>(items: &[&'a Interval]) -> Vec<Vec<&'a Interval>> {
+    let mut runs: Vec<Vec<&Interval>> = Vec::new();
+    'items: for &item in items {
+        for run in runs.iter_mut().rev().take(8) {
+            let last = run[run.len() - 1];
+            if last.members == item.members
+                && ((item.start - last.start) - DAY).abs() < 1.0
+                && ((item.end - item.start) - (last.end - last.start)).abs() < 1.0
+            {
+                run.push(item);
+                continue 'items;
+            }
+        }
+        runs.push(vec![item]);
+    }
+    runs
+}

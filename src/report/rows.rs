@@ -1,0 +1,735 @@
+//! The output schema: one row type per CSV file, written by `watchsim run` and
+//! `merge` and read back by `watchsim report`, so that a column cannot mean one thing
+//! to the writer and another to the reader.
+//!
+//! Two things vary with the scenario: a `[sweep]` adds a `sweep:<parameter>` column
+//! right after `agencies`, and the SLA thresholds add one `within_<t>` column each at
+//! the end. [`Layout`] holds both; each row type lists its columns with the
+//! placeholders [`SWEEP`] and [`SLAS`] where those go.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Result};
+use crate::scenario::units::format_duration;
+use crate::schedule::IntervalKind;
+use crate::stats::Metric;
+
+/// Placeholder in a column list for the sweep column (absent without a sweep).
+pub const SWEEP: &str = "{sweep}";
+/// Placeholder in a column list for the SLA columns.
+pub const SLAS: &str = "{slas}";
+
+/// What the columns of a study's files depend on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    /// The swept parameter, if the scenario has a `[sweep]`.
+    pub sweep: Option<String>,
+    /// The SLA thresholds, seconds, in the scenario's order.
+    pub slas: Vec<f64>,
+}
+
+impl Layout {
+    /// The header of a file whose columns are `columns` (with placeholders).
+    pub fn header<S: AsRef<str>>(&self, columns: &[S]) -> Vec<String> {
+        let mut h = Vec::with_capacity(columns.len() + self.slas.len());
+        for c in columns {
+            match c.as_ref() {
+                SWEEP => h.extend(self.sweep.iter().map(|s| format!("sweep:{s}"))),
+                SLAS => h.extend(self.slas.iter().map(|&t| sla_label(t))),
+                c => h.push(c.to_string()),
+            }
+        }
+        h
+    }
+}
+
+/// The SLA column label of a threshold: `within_2h`.
+pub fn sla_label(secs: f64) -> String {
+    format!("within_{}", format_duration(secs))
+}
+
+/// A number as the CSV files hold it: at most `decimals` decimals with trailing zeros
+/// dropped, and an empty field for "no value" (NaN).
+#[derive(Debug, Clone, Copy)]
+pub struct Num {
+    /// The value; NaN when there is none.
+    pub value: f64,
+    decimals: u8,
+}
+
+impl Num {
+    /// `value` with at most `decimals` decimals.
+    pub fn new(value: f64, decimals: u8) -> Num {
+        Num { value, decimals }
+    }
+
+    /// A share (0 to 1), six decimals.
+    pub fn share(value: f64) -> Num {
+        Num::new(value, 6)
+    }
+
+    /// Minutes from seconds, four decimals (millisecond resolution).
+    pub fn minutes(secs: f64) -> Num {
+        Num::new(secs / 60.0, 4)
+    }
+}
+
+/// A number for CSV: at most `decimals` decimals, trailing zeros dropped; empty for NaN.
+pub fn num(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        return String::new();
+    }
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&num(self.value, self.decimals.into()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Num, D::Error> {
+        let text = <std::borrow::Cow<str>>::deserialize(deserializer)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Num::new(f64::NAN, 0));
+        }
+        let value: f64 = text
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a number")))?;
+        Ok(Num::new(value, 6))
+    }
+}
+
+/// The cell a row belongs to: schedule, agency count and, in a sweep, the value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+pub struct CellKey {
+    /// Schedule name.
+    pub schedule: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// The sweep value as written; `None` without a sweep.
+    pub sweep: Option<String>,
+}
+
+impl CellKey {
+    /// The sweep value, empty without a sweep.
+    pub fn variant(&self) -> &str {
+        self.sweep.as_deref().unwrap_or("")
+    }
+}
+
+// The sweep column exists only in a sweep: `None` writes no field at all.
+impl Serialize for CellKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        seq.serialize_element(&self.schedule)?;
+        seq.serialize_element(&self.agencies)?;
+        if let Some(v) = &self.sweep {
+            seq.serialize_element(v)?;
+        }
+        seq.end()
+    }
+}
+
+/// The key of a comparison row: agency count and, in a sweep, the value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+pub struct CountKey {
+    /// Agency count.
+    pub agencies: usize,
+    /// The sweep value as written; `None` without a sweep.
+    pub sweep: Option<String>,
+}
+
+impl Serialize for CountKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        seq.serialize_element(&self.agencies)?;
+        if let Some(v) = &self.sweep {
+            seq.serialize_element(v)?;
+        }
+        seq.end()
+    }
+}
+
+/// A row of `summary.csv`: one (cell, severity, metric) over all replications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// The cell.
+    pub key: CellKey,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// The metric (an incident metric, a percentile, a share or a desk figure).
+    pub metric: String,
+    /// `minutes`, `share`, `hours` or `count`.
+    pub unit: String,
+    /// Replications.
+    pub replications: u32,
+    /// Incidents behind the figure.
+    pub n: u64,
+    /// Mean over replications.
+    pub mean: Num,
+    /// Lower end of its 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its 95 % CI.
+    pub ci95_high: Num,
+    /// Pooled quantiles, minutes (incident metrics only).
+    pub p50: Num,
+    /// 90th percentile.
+    pub p90: Num,
+    /// 95th percentile.
+    pub p95: Num,
+    /// 99th percentile.
+    pub p99: Num,
+    /// Pooled share within each SLA (alert → response only).
+    pub within: Vec<Num>,
+}
+
+impl SummaryRow {
+    /// Columns of `summary.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "severity",
+        "metric",
+        "unit",
+        "replications",
+        "n",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+        SLAS,
+    ];
+}
+
+/// A row of `runs.csv`: one (cell, replication, severity).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRow {
+    /// The cell.
+    pub key: CellKey,
+    /// Replication, from 0.
+    pub replication: u32,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// Counted incidents.
+    pub n: u64,
+    /// Missed.
+    pub missed: u64,
+    /// Still open at the horizon.
+    pub open: u64,
+    /// Responded.
+    pub responded: u64,
+    /// The mean of each metric over responded incidents, minutes, in [`Metric::ALL`]
+    /// order.
+    pub means: [Num; Metric::COUNT],
+    /// Alert → response p50, p90 and p95, minutes.
+    pub alert_to_response: [Num; 3],
+    /// Share within each SLA.
+    pub within: Vec<Num>,
+}
+
+impl RunRow {
+    /// Columns of `runs.csv`.
+    pub fn columns() -> Vec<String> {
+        let mut c: Vec<String> = [
+            "schedule",
+            "agencies",
+            SWEEP,
+            "replication",
+            "severity",
+            "n",
+            "missed",
+            "open",
+            "responded",
+        ]
+        .map(String::from)
+        .to_vec();
+        c.extend(Metric::ALL.iter().map(|m| format!("{}_mean", m.name())));
+        c.extend(
+            [
+                "alert_to_response_p50",
+                "alert_to_response_p90",
+                "alert_to_response_p95",
+                SLAS,
+            ]
+            .map(String::from),
+        );
+        c
+    }
+}
+
+/// A row of `compare.csv`: a paired difference A − B between two schedules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CompareRow {
+    /// Agency count (and sweep value).
+    pub key: CountKey,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// The metric compared.
+    pub metric: String,
+    /// Schedule A.
+    pub schedule_a: String,
+    /// Schedule B.
+    pub schedule_b: String,
+    /// Replications (pairs).
+    pub replications: u32,
+    /// Mean of A.
+    pub mean_a: Num,
+    /// Mean of B.
+    pub mean_b: Num,
+    /// Mean of the paired differences A − B.
+    pub diff: Num,
+    /// Lower end of its 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its 95 % CI.
+    pub ci95_high: Num,
+    /// The better schedule, empty when there is no clear difference.
+    pub better: String,
+    /// The verdict in words.
+    pub verdict: String,
+}
+
+impl CompareRow {
+    /// Columns of `compare.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "agencies",
+        SWEEP,
+        "severity",
+        "metric",
+        "schedule_a",
+        "schedule_b",
+        "replications",
+        "mean_a",
+        "mean_b",
+        "diff",
+        "ci95_low",
+        "ci95_high",
+        "better",
+        "verdict",
+    ];
+}
+
+/// A row of `distribution.csv`: one pooled quantile of alert → response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DistributionRow {
+    /// The cell.
+    pub key: CellKey,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// The quantile (0 to 1).
+    pub quantile: Num,
+    /// Alert → response at that quantile, minutes.
+    pub alert_to_response: Num,
+}
+
+impl DistributionRow {
+    /// Columns of `distribution.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "severity",
+        "quantile",
+        "alert_to_response",
+    ];
+}
+
+/// A row of `weekly.csv`: one week of the horizon, all replications together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WeeklyRow {
+    /// The cell.
+    pub key: CellKey,
+    /// The week's first day (YYYY-MM-DD).
+    pub week_start: String,
+    /// Counted incidents signalled that week.
+    pub n: u64,
+    /// Missed share.
+    pub missed_share: Num,
+    /// Mean detection delay, minutes.
+    pub detect_mean: Num,
+    /// Mean alert → response, minutes.
+    pub alert_to_response_mean: Num,
+}
+
+impl WeeklyRow {
+    /// Columns of `weekly.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "week_start",
+        "n",
+        "missed_share",
+        "detect_mean",
+        "alert_to_response_mean",
+    ];
+}
+
+/// A row of `desks.csv`: the burden of one member in one cell.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeskRow {
+    /// The cell.
+    pub key: CellKey,
+    /// The member's id.
+    pub agency: String,
+    /// Hours a week holding the watch.
+    pub watch_hours_per_week: Num,
+    /// Of which at local night (22:00-06:00).
+    pub night_hours_per_week: Num,
+    /// Analyst-hours a week.
+    pub analyst_hours_per_week: Num,
+    /// Busy share of the analyst-hours.
+    pub utilisation: Num,
+    /// Share of all cases triaged by this member.
+    pub cases_triaged_share: Num,
+}
+
+impl DeskRow {
+    /// Columns of `desks.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "agency",
+        "watch_hours_per_week",
+        "night_hours_per_week",
+        "analyst_hours_per_week",
+        "utilisation",
+        "cases_triaged_share",
+    ];
+}
+
+/// A row of `load.csv`: triage starts of one member in one UTC hour of the day.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadRow {
+    /// The cell.
+    pub key: CellKey,
+    /// The member's id.
+    pub agency: String,
+    /// Hour of the day, UTC (0-23).
+    pub hour_utc: u8,
+    /// Triage starts per day in that hour.
+    pub triage_starts_per_day: Num,
+}
+
+impl LoadRow {
+    /// Columns of `load.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "agency",
+        "hour_utc",
+        "triage_starts_per_day",
+    ];
+}
+
+/// A row of `coverage.csv`: one compiled interval of a schedule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CoverageRow {
+    /// Schedule name.
+    pub schedule: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// `watch`, `gap` or `overlap`.
+    pub kind: IntervalKind,
+    /// Member id; empty for a gap; members joined by `+` for an overlap.
+    pub agency: String,
+    /// RFC 3339 UTC.
+    pub start: String,
+    /// RFC 3339 UTC.
+    pub end: String,
+    /// Length in hours.
+    pub hours: f64,
+}
+
+impl CoverageRow {
+    /// Columns of `coverage.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule", "agencies", "kind", "agency", "start", "end", "hours",
+    ];
+}
+
+/// A row of `incidents.csv` (with `--trace`): one counted incident in one cell.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// The cell.
+    pub key: CellKey,
+    /// Replication, from 0.
+    pub replication: u32,
+    /// The incident's number in its replication.
+    pub incident: u32,
+    /// Responsible member id, or `rest_of_world`.
+    pub jurisdiction: String,
+    /// Severity class.
+    pub severity: String,
+    /// The member that triaged it (empty if none did).
+    pub watch_agency: String,
+    /// `responded`, `missed` or `open`.
+    pub outcome: String,
+    /// RFC 3339 UTC.
+    pub signal_at: String,
+    /// RFC 3339 UTC (empty if never alerted).
+    pub alert_at: String,
+    /// RFC 3339 UTC (empty unless responded).
+    pub response_at: String,
+    /// Stage durations in minutes: detect, queue, triage, handoff, referral, desk,
+    /// police, then alert → response and signal → response.
+    pub minutes: [Num; 9],
+}
+
+impl IncidentRow {
+    /// Columns of `incidents.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "scenario",
+        "schedule",
+        "agencies",
+        SWEEP,
+        "replication",
+        "incident",
+        "jurisdiction",
+        "severity",
+        "watch_agency",
+        "outcome",
+        "signal_at",
+        "alert_at",
+        "response_at",
+        "detect",
+        "queue",
+        "triage",
+        "handoff",
+        "referral",
+        "desk",
+        "police",
+        "alert_to_response",
+        "signal_to_response",
+    ];
+}
+
+/// Writes `header` and `rows` as CSV to `w`.
+pub fn write_rows<T: Serialize>(
+    w: &mut dyn Write,
+    header: Option<&[String]>,
+    rows: impl IntoIterator<Item = T>,
+) -> std::io::Result<()> {
+    // Headers come from the layout, not from field names: rows have nested keys and
+    // a variable number of SLA columns.
+    let mut csv = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(w);
+    let io = |e: ::csv::Error| std::io::Error::other(e.to_string());
+    if let Some(header) = header {
+        csv.write_record(header).map_err(io)?;
+    }
+    for row in rows {
+        csv.serialize(row).map_err(io)?;
+    }
+    csv.flush()
+}
+
+/// `header` and `rows` as CSV bytes.
+pub fn to_csv<T: Serialize>(header: &[String], rows: impl IntoIterator<Item = T>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_rows(&mut bytes, Some(header), rows).expect("writing to memory cannot fail");
+    bytes
+}
+
+/// A CSV file of a report folder, read back into rows.
+pub struct ReadBack<T> {
+    /// The file's layout (its sweep column and SLA columns).
+    pub layout: Layout,
+    /// The rows, in file order.
+    pub rows: Vec<T>,
+}
+
+/// Reads `dir/name` into rows of `T`, checking the header against `columns`;
+/// `Ok(None)` when the file does not exist. A file that exists but does not hold what
+/// a watchsim run writes is bad input (exit 2), with the file and row.
+pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
+    dir: &Path,
+    name: &str,
+    columns: &[S],
+) -> Result<Option<ReadBack<T>>> {
+    let path = dir.join(name);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::read(&path, e)),
+    };
+    let bad = |what: String| {
+        Error::report_folder(format!(
+            "{}: {what}; expected a file written by `watchsim run` (re-run it to rewrite the folder)",
+            path.display()
+        ))
+    };
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
+    let mut records = reader.records();
+    let header = match records.next() {
+        None => return Err(bad("the file is empty".into())),
+        Some(h) => h.map_err(|e| bad(format!("cannot read the header: {e}")))?,
+    };
+    let header: Vec<String> = header.iter().map(String::from).collect();
+    let sweep_at = header.iter().position(|h| h.starts_with("sweep:"));
+    let layout = Layout {
+        sweep: sweep_at.map(|i| header[i]["sweep:".len()..].to_string()),
+        slas: header
+            .iter()
+            .filter_map(|h| h.strip_prefix("within_"))
+            .map(|t| {
+                t.parse::<crate::scenario::units::Duration>()
+                    .map_or(f64::NAN, |d| d.secs())
+            })
+            .collect(),
+    };
+    let expected = Layout {
+        slas: layout.slas.clone(),
+        ..layout.clone()
+    }
+    .header(columns);
+    if header != expected {
+        return Err(bad(format!(
+            "its columns are {} but watchsim writes {}",
+            header.join(","),
+            expected.join(",")
+        )));
+    }
+    // Without a sweep, the rows' keys still have a (empty) sweep field: put one in.
+    let keyed = columns.iter().any(|c| c.as_ref() == SWEEP);
+    let insert_at = match sweep_at {
+        Some(_) => None,
+        None if keyed => header.iter().position(|h| h == "agencies").map(|i| i + 1),
+        None => None,
+    };
+    let mut rows = Vec::new();
+    for (i, record) in records.enumerate() {
+        let row = i + 1;
+        let record = record.map_err(|e| bad(format!("row {row}: {e}")))?;
+        if record.len() != header.len() {
+            return Err(bad(format!(
+                "row {row} has {} fields but the header has {}",
+                record.len(),
+                header.len()
+            )));
+        }
+        let record = match insert_at {
+            None => record,
+            Some(at) => {
+                let mut fields: Vec<&str> = record.iter().collect();
+                fields.insert(at, "");
+                ::csv::StringRecord::from(fields)
+            }
+        };
+        let value: T = record
+            .deserialize(None)
+            .map_err(|e| bad(format!("row {row}: {e}")))?;
+        rows.push(value);
+    }
+    Ok(Some(ReadBack { layout, rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(sweep: Option<&str>) -> CellKey {
+        CellKey {
+            schedule: "fts".into(),
+            agencies: 3,
+            sweep: sweep.map(String::from),
+        }
+    }
+
+    fn summary(sweep: Option<&str>, slas: usize) -> SummaryRow {
+        SummaryRow {
+            key: key(sweep),
+            severity: "all".into(),
+            metric: Metric::AlertToResponse.name().into(),
+            unit: "minutes".into(),
+            replications: 2,
+            n: 10,
+            mean: Num::new(12.5, 4),
+            ci95_low: Num::new(f64::NAN, 4),
+            ci95_high: Num::new(13.0, 4),
+            p50: Num::minutes(600.0),
+            p90: Num::minutes(60.0),
+            p95: Num::minutes(90.0),
+            p99: Num::minutes(120.0),
+            within: vec![Num::share(0.25); slas],
+        }
+    }
+
+    #[test]
+    fn numbers_drop_trailing_zeros_and_nan_is_empty() {
+        assert_eq!(num(1.5, 4), "1.5");
+        assert_eq!(num(2.0, 4), "2");
+        assert_eq!(num(-0.00001, 4), "0");
+        assert_eq!(num(f64::NAN, 4), "");
+        assert_eq!(num(1.0 / 3.0, 6), "0.333333");
+    }
+
+    #[test]
+    fn rows_round_trip_with_and_without_a_sweep() {
+        let dir = std::env::temp_dir().join(format!("watchsim-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for sweep in [None, Some("2")] {
+            let layout = Layout {
+                sweep: sweep.map(|_| "watch_staff".to_string()),
+                slas: vec![3600.0, 7200.0],
+            };
+            let header = layout.header(SummaryRow::COLUMNS);
+            let bytes = to_csv(&header, [summary(sweep, 2)]);
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert_eq!(
+                text.lines().next().unwrap().split(',').count(),
+                text.lines().nth(1).unwrap().split(',').count(),
+                "{text}"
+            );
+            crate::report::write_atomic(&dir.join("summary.csv"), &bytes).unwrap();
+            let back: ReadBack<SummaryRow> = read_rows(&dir, "summary.csv", SummaryRow::COLUMNS)
+                .unwrap()
+                .unwrap();
+            assert_eq!(back.layout, layout);
+            assert_eq!(back.rows[0].key, key(sweep));
+            assert_eq!(back.rows[0].within[1].value, 0.25);
+            assert!(back.rows[0].ci95_low.value.is_nan());
+            assert_eq!(back.rows[0].p50.value, 10.0);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_foreign_file_is_bad_input() {
+        let dir = std::env::temp_dir().join(format!("watchsim-rows-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        crate::report::write_atomic(&dir.join("load.csv"), b"a,b\n1,2\n").unwrap();
+        let err = read_rows::<LoadRow, _>(&dir, "load.csv", LoadRow::COLUMNS)
+            .err()
+            .unwrap();
+        assert_eq!(err.exit_status(), 2, "{err}");
+        crate::report::write_atomic(&dir.join("load.csv"), b"").unwrap();
+        assert!(read_rows::<LoadRow, _>(&dir, "load.csv", LoadRow::COLUMNS).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,242 @@
+//! Writing a finished study into its report folder: the CSV tables, `coverage.csv` and
+//! `run.json`, and the checks made on the folder before any work starts.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::experiment::{RunResult, Study};
+use crate::report::rows::{
+    CompareRow, CoverageRow, DeskRow, DistributionRow, IncidentRow, Layout, LoadRow, RunRow,
+    SummaryRow, WeeklyRow, to_csv, write_rows,
+};
+use crate::report::runs::{incident_rows, run_rows};
+use crate::report::summary::{
+    Headline, by_cell, compare_rows, comparisons, desk_rows, distribution_rows, headline,
+    load_rows, summary_rows, weekly_rows,
+};
+use crate::report::{write_atomic, write_atomic_with};
+use crate::scenario::Scenario;
+use crate::schedule::{Coverage, Horizon, member_names};
+
+/// RFC 3339 in UTC with a `Z`, seconds precision.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The report folder of a scenario: `out` if given, else `reports/<name>/`.
+pub fn report_dir(scenario: &Scenario, out: Option<&Path>) -> PathBuf {
+    out.map_or_else(
+        || Path::new("reports").join(&scenario.name),
+        Path::to_path_buf,
+    )
+}
+
+/// A scenario file as an absolute path, so that it is found again from any folder.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What a report folder records about the run that made it (`run.json`). Every field
+/// has a default so that folders of older versions still load.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Provenance {
+    /// watchsim's version.
+    pub watchsim: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Scenario file (absolute), if not the built-in one.
+    pub scenario_file: Option<String>,
+    /// Hash of the scenario text.
+    pub scenario_hash: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per cell.
+    pub replications: u32,
+    /// The command line.
+    pub command: String,
+    /// Independent streams instead of common random numbers.
+    pub independent_streams: bool,
+}
+
+impl Provenance {
+    /// The record of a run of `study` from `scenario_file` (`None`: the built-in
+    /// study), started by `command`.
+    pub fn new(study: &Study, scenario_file: Option<&Path>, command: String) -> Provenance {
+        let s = &study.scenario;
+        Provenance {
+            watchsim: env!("CARGO_PKG_VERSION").into(),
+            scenario: s.name.clone(),
+            description: s.description.clone(),
+            scenario_file: scenario_file.map(|p| absolute(p).display().to_string()),
+            scenario_hash: s.hash.clone(),
+            seed: s.experiment.seed,
+            replications: study.replications(),
+            command,
+            independent_streams: study.independent_streams,
+        }
+    }
+}
+
+/// Refuses a report folder that holds another scenario's results.
+pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
+    let path = dir.join("run.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    // Every field has a default, so a record without a scenario name is not ours.
+    match serde_json::from_str::<Provenance>(&text).map(|p| (!p.scenario.is_empty()).then_some(p)) {
+        Ok(Some(p)) if p.scenario == scenario.name => Ok(()),
+        Ok(Some(p)) => Err(Error::report_folder(format!(
+            "{} holds the results of scenario \"{}\", not \"{}\"; choose another folder with --out, or delete that one",
+            dir.display(),
+            p.scenario,
+            scenario.name
+        ))),
+        Ok(None) | Err(_) => Err(Error::report_folder(format!(
+            "{} is not a watchsim run record; choose another folder with --out",
+            path.display()
+        ))),
+    }
+}
+
+/// Fails early, before any work, if the report folder cannot be created or written.
+pub fn probe_writable(dir: &Path) -> Result<()> {
+    let probe = dir.join(".watchsim-probe");
+    write_atomic(&probe, b"")?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// The rows of `coverage.csv` for one schedule and agency count.
+pub fn coverage_rows(
+    scenario: &Scenario,
+    name: &str,
+    k: usize,
+    coverage: &Coverage,
+    horizon: &Horizon,
+) -> Vec<CoverageRow> {
+    coverage
+        .intervals(k)
+        .into_iter()
+        .map(|i| CoverageRow {
+            schedule: name.to_string(),
+            agencies: k,
+            kind: i.kind,
+            agency: member_names(scenario, i.members),
+            start: rfc3339(horizon.instant(i.start)),
+            end: rfc3339(horizon.instant(i.end)),
+            hours: ((i.end - i.start) / 3600.0 * 1e6).round() / 1e6,
+        })
+        .collect()
+}
+
+/// `coverage.csv` of some (schedule, agency count) cells as bytes.
+pub fn coverage_csv(scenario: &Scenario, cells: &[(&str, usize, &Coverage)]) -> Vec<u8> {
+    let horizon = Horizon::of(scenario);
+    let rows = cells
+        .iter()
+        .flat_map(|&(name, k, c)| coverage_rows(scenario, name, k, c, &horizon));
+    to_csv(&Layout::default().header(CoverageRow::COLUMNS), rows)
+}
+
+/// The column layout of a study's files.
+pub fn layout(study: &Study) -> Layout {
+    Layout {
+        sweep: study.scenario.sweep.as_ref().map(|s| s.name.clone()),
+        slas: study.scenario.experiment.sla.clone(),
+    }
+}
+
+/// Writes every table of a finished run (and its provenance) to `dir`, and returns the
+/// headline (its SLA label and rows).
+pub fn write_outputs(
+    study: &Study,
+    results: &[RunResult],
+    dir: &Path,
+    provenance: &Provenance,
+) -> Result<(String, Vec<Headline>)> {
+    let cells = by_cell(study, results);
+    let comparisons = comparisons(study, &cells);
+    let layout = layout(study);
+    let tables = [
+        (
+            "runs.csv",
+            to_csv(&layout.header(&RunRow::columns()), run_rows(study, results)),
+        ),
+        (
+            "summary.csv",
+            to_csv(
+                &layout.header(SummaryRow::COLUMNS),
+                summary_rows(study, &cells),
+            ),
+        ),
+        (
+            "compare.csv",
+            to_csv(
+                &layout.header(CompareRow::COLUMNS),
+                compare_rows(study, &cells, &comparisons),
+            ),
+        ),
+        (
+            "distribution.csv",
+            to_csv(
+                &layout.header(DistributionRow::COLUMNS),
+                distribution_rows(study, &cells),
+            ),
+        ),
+        (
+            "weekly.csv",
+            to_csv(
+                &layout.header(WeeklyRow::COLUMNS),
+                weekly_rows(study, &cells),
+            ),
+        ),
+        (
+            "desks.csv",
+            to_csv(&layout.header(DeskRow::COLUMNS), desk_rows(study, &cells)),
+        ),
+        (
+            "load.csv",
+            to_csv(&layout.header(LoadRow::COLUMNS), load_rows(study, &cells)),
+        ),
+    ];
+    for (name, bytes) in tables {
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    // The coverage grows with the horizon: stream it, one cell at a time.
+    let horizon = Horizon::of(&study.scenario);
+    write_atomic_with(&dir.join("coverage.csv"), |w| {
+        write_rows::<CoverageRow>(w, Some(&Layout::default().header(CoverageRow::COLUMNS)), [])?;
+        for cell in &study.cells {
+            let name = &study.scenario.schedules[cell.schedule].name;
+            let rows = coverage_rows(&study.scenario, name, cell.k, &cell.plan.coverage, &horizon);
+            write_rows(w, None, rows)?;
+        }
+        Ok(())
+    })?;
+    let json = serde_json::to_string_pretty(provenance)
+        .map_err(|e| Error::System(format!("cannot encode run.json: {e}")))?;
+    write_atomic(&dir.join("run.json"), json.as_bytes())?;
+    Ok(headline(study, &cells))
+}
+
+/// The header line of `incidents.csv`.
+pub fn incidents_header(study: &Study) -> Vec<u8> {
+    to_csv::<IncidentRow>(&layout(study).header(IncidentRow::COLUMNS), [])
+}
+
+/// The rows of `incidents.csv` for some runs, without the header (trace chunks are
+/// concatenated under one header when the run ends).
+pub fn incidents_chunk(study: &Study, results: &[RunResult]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_rows(&mut bytes, None, incident_rows(study, results))
+        .expect("writing to memory cannot fail");
+    bytes
+}

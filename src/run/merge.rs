@@ -1,0 +1,254 @@
+//! Merging the parts of a sharded run into the outputs of an unsharded one.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::experiment::{RunResult, Study};
+use crate::report::summary::Headline;
+use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
+use crate::scenario::{DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Scenario};
+
+use super::shard::Shard;
+use super::{Manifest, item_files, load_item, read_manifest, write_trace};
+
+/// The part folders named on the command line: a part itself (it holds a
+/// `manifest.json`), or a folder of parts (`shard-I-of-N` folders, e.g. `parts/`).
+fn expand_parts(args: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut parts = Vec::new();
+    for arg in args {
+        if arg.join("manifest.json").exists() {
+            parts.push(arg.clone());
+            continue;
+        }
+        let mut inner: Vec<PathBuf> = fs::read_dir(arg)
+            .map_err(|e| {
+                Error::parts(format!(
+                    "cannot read the part folder {}: {e}",
+                    arg.display()
+                ))
+            })?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("shard-"))
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        if inner.is_empty() {
+            return Err(Error::parts(format!(
+                "{} is not a part folder (it has no manifest.json) and holds no shard-I-of-N part folders",
+                arg.display()
+            )));
+        }
+        inner.sort();
+        parts.extend(inner);
+    }
+    Ok(parts)
+}
+
+/// The scenario the parts were made from: `--scenario`, else the file recorded in the
+/// parts (or the built-in default study), with the parts' seed and replications, checked
+/// against their scenario hash.
+fn scenario_of(manifest: &Manifest, first: &Path, given: Option<&Path>) -> Result<Scenario> {
+    let mut scenario = match (given, &manifest.scenario_file) {
+        (Some(path), _) => Scenario::load(path)?,
+        (None, Some(path)) if !path.exists() => {
+            return Err(Error::parts(format!(
+                "the parts were made from {}, which is no longer there; pass the scenario file with --scenario FILE",
+                path.display()
+            )));
+        }
+        (None, Some(path)) => Scenario::load(path)?,
+        (None, None) => Scenario::from_toml(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?,
+    };
+    if scenario.hash != manifest.scenario_hash {
+        let shown = given
+            .or(manifest.scenario_file.as_deref())
+            .map_or("the built-in default scenario".into(), |p| {
+                p.display().to_string()
+            });
+        return Err(Error::parts(format!(
+            "{shown} (hash {}) is not the scenario the parts were made from ({} has hash {}); it has changed since, or it is another file: pass the original with --scenario FILE",
+            scenario.hash,
+            first.join("manifest.json").display(),
+            manifest.scenario_hash
+        )));
+    }
+    scenario.experiment.seed = manifest.seed;
+    scenario.experiment.replications = manifest.replications;
+    Ok(scenario)
+}
+
+/// A merged run.
+pub struct Merged {
+    /// The study the parts were made from.
+    pub study: Study,
+    /// The report folder written.
+    pub dir: PathBuf,
+    /// Shards merged.
+    pub shards: u32,
+    /// Work items merged.
+    pub items: usize,
+    /// Cell runs merged.
+    pub runs: usize,
+    /// The headline (its SLA label and rows).
+    pub headline: (String, Vec<Headline>),
+}
+
+/// Combines every shard's part into the outputs of an unsharded run: `parts` are part
+/// folders or folders holding them; the outputs go to `out` (default
+/// `reports/<scenario>/`); `scenario` is the scenario file (default: the one recorded
+/// in the parts). The parts must be of one run and complete.
+pub fn merge(
+    parts: &[PathBuf],
+    out: Option<&Path>,
+    scenario: Option<&Path>,
+    command: String,
+) -> Result<Merged> {
+    let parts = expand_parts(parts)?;
+    let mut manifests = Vec::new();
+    for part in &parts {
+        let m = read_manifest(part)?;
+        if m.shard.is_none() {
+            return Err(Error::parts(format!(
+                "{} is not a shard's part (it was made without --shard); merge takes the parts of `watchsim run --shard I/N`",
+                part.display()
+            )));
+        }
+        manifests.push(m);
+    }
+    let (first, reference) = (&parts[0], &manifests[0]);
+    for (part, m) in parts.iter().zip(&manifests).skip(1) {
+        let d = reference.differences(m);
+        if !d.is_empty() {
+            return Err(Error::parts(format!(
+                "{} is not from the same run as {}: it has {}",
+                part.display(),
+                first.display(),
+                d.join(", ")
+            )));
+        }
+    }
+    let count = reference.shard.map_or(1, |s| s.1);
+    // A map, not a slot per shard: the count comes from a file and may be anything.
+    let mut by_shard: BTreeMap<u32, &PathBuf> = BTreeMap::new();
+    for (part, m) in parts.iter().zip(&manifests) {
+        let (i, _) = m.shard.unwrap_or_default();
+        if i >= count {
+            return Err(Error::parts(format!(
+                "{}: shard {i} of {count} does not exist",
+                part.display()
+            )));
+        }
+        if let Some(other) = by_shard.insert(i, part) {
+            return Err(Error::parts(format!(
+                "shard {i}/{count} is given twice: {} and {}",
+                other.display(),
+                part.display()
+            )));
+        }
+    }
+    let absent = count as usize - by_shard.len();
+    if absent > 0 {
+        let mut missing: Vec<String> = (0..count)
+            .filter(|i| !by_shard.contains_key(i))
+            .take(10)
+            .map(|i| i.to_string())
+            .collect();
+        if absent > missing.len() {
+            missing.push(format!("… ({absent} in all)"));
+        }
+        return Err(Error::parts(format!(
+            "missing shard{} {} of {count} (shards are numbered 0 to {}): merge needs the part of every shard; run the missing ones with `watchsim run FILE --shard I/{count}`",
+            if absent > 1 { "s" } else { "" },
+            missing.join(", "),
+            count - 1
+        )));
+    }
+    let by_shard: Vec<&PathBuf> = by_shard.into_values().collect();
+
+    let scenario_file = scenario
+        .map(Path::to_path_buf)
+        .or(reference.scenario_file.clone());
+    let scenario = scenario_of(reference, first, scenario)?;
+    let mut study = Study::new(scenario)?;
+    study.independent_streams = reference.independent_streams;
+    let items = study.items();
+    if items.len() != reference.items {
+        return Err(Error::parts(format!(
+            "{} lists {} work items but its scenario has {}",
+            first.join("manifest.json").display(),
+            reference.items,
+            items.len()
+        )));
+    }
+    let trace = reference.trace;
+    let mut results: Vec<RunResult> = Vec::new();
+    for (n, &item) in items.iter().enumerate() {
+        let shard = Shard {
+            index: (n % count as usize) as u32,
+            count,
+        };
+        let part = by_shard[shard.index as usize];
+        let (json, csv) = item_files(part, item);
+        let rerun = || {
+            format!(
+                "re-run that shard (watchsim run FILE --shard {shard}) to finish it, then merge again"
+            )
+        };
+        if !json.exists() {
+            return Err(Error::parts(format!(
+                "{} is missing: shard {shard} did not finish; {}",
+                json.display(),
+                rerun()
+            )));
+        }
+        if trace {
+            match fs::read(&csv) {
+                Err(_) => {
+                    return Err(Error::parts(format!(
+                        "{} is missing: shard {shard} did not finish; {}",
+                        csv.display(),
+                        rerun()
+                    )));
+                }
+                Ok(bytes) if bytes.last().is_some_and(|&b| b != b'\n') => {
+                    return Err(Error::parts(format!(
+                        "{} is truncated; {}",
+                        csv.display(),
+                        rerun()
+                    )));
+                }
+                Ok(_) => {}
+            }
+        }
+        let loaded = load_item(&study, part, item, trace).ok_or_else(|| {
+            Error::parts(format!(
+                "{} is truncated or damaged (not a finished work item of this run); {}",
+                json.display(),
+                rerun()
+            ))
+        })?;
+        results.extend(loaded);
+    }
+    results.sort_by_key(|x| (x.variant, x.cell, x.replication));
+
+    let dir = report_dir(&study.scenario, out);
+    check_report_dir(&dir, &study.scenario)?;
+    let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
+    let headline = write_outputs(&study, &results, &dir, &provenance)?;
+    if trace {
+        let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
+        write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
+    }
+    // The charts and index.html, drawn from the CSV files as `watchsim run` draws them.
+    crate::report::html::write_report(&dir)?;
+    Ok(Merged {
+        dir,
+        shards: count,
+        items: items.len(),
+        runs: results.len(),
+        headline,
+        study,
+    })
+}

@@ -32,6 +32,10 @@ const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
 
+/// The most severity classes a scenario may have (each desk keeps the classes that get
+/// a call-out as a 64-bit set).
+pub const MAX_CLASSES: usize = 64;
+
 /// The most incidents a synthetic replication may expect (rate × horizon), so that a
 /// mistyped rate is an error rather than a run that never ends.
 pub const MAX_INCIDENTS: f64 = 1e8;
@@ -417,4 +421,54 @@ pub fn content_hash(text: &str) -> String {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_scenario_is_the_growing_roster() {
+        let s = Scenario::default_study().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.name, "growing-roster");
+        assert!(s.path.is_none());
+        assert_eq!(s.hash, content_hash(DEFAULT_SCENARIO));
+    }
+
+    /// 64 classes fill the call-out set; a 65th is refused before any set is made, at
+    /// its own line, even when a desk names it.
+    #[test]
+    fn severity_classes_stop_at_64() {
+        let text = |n: usize| {
+            let classes: Vec<String> = (0..n)
+                .map(|i| format!("{{ class = \"c{i}\", share = {} }}", 1.0 / n as f64))
+                .collect();
+            format!(
+                "name = \"t\"\n[incidents]\nrate = \"1/day\"\nseverity = [\n{}\n]\n\
+                 [[agency]]\nid = \"a\"\ntz = \"UTC\"\nweight = 1\n\
+                 desk = {{ open = \"08:00\", close = \"18:00\", callout = \"const(1h)\", callout_for = [\"c{}\", \"c0\"] }}\n\
+                 [[schedule]]\nname = \"all\"\nkind = \"always\"\n",
+                classes.join(",\n"),
+                n - 1
+            )
+        };
+        let s = Scenario::from_toml(&text(64), "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            s.agencies[0].desk,
+            Desk::Hours { callout_for, .. } if callout_for == 1 << 63 | 1
+        ));
+        let errors = Scenario::from_toml(&text(65), "t.toml").unwrap_err().0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert_eq!(
+            (e.line, e.key.as_str()),
+            (69, "[incidents] severity"),
+            "{e}"
+        );
+        assert!(
+            e.message
+                .starts_with("65 severity classes are too many; expected at most 64"),
+            "{e}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use toml::Spanned;
 use super::super::error::hint;
 use super::super::raw::{RawAgency, RawDesk, RawDeskHours};
 use super::super::units::{Dist, Weekdays};
-use super::super::{Agency, Desk, MAX_AGENCIES};
+use super::super::{Agency, Desk, MAX_AGENCIES, MAX_CLASSES};
 use super::Validator;
 
 impl Validator<'_> {
@@ -143,7 +143,10 @@ impl Validator<'_> {
         let mut mask = 0u64;
         for c in list {
             match classes.iter().position(|n| n == c.get_ref()) {
-                Some(i) => mask |= 1 << i,
+                Some(i) if i < MAX_CLASSES => mask |= 1 << i,
+                // More classes than a set holds is an error of [incidents] severity,
+                // reported already; such a class has no bit.
+                Some(_) => {}
                 None => {
                     let hint = hint(c.get_ref(), classes.iter().map(String::as_str));
                     self.err(

@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::super::error::hint;
 use super::super::raw::{RawClass, RawIncidents, RawProfile, RawWatch};
 use super::super::units::Dist;
-use super::super::{IncidentSource, Incidents, PROFILES, SeverityClass};
+use super::super::{IncidentSource, Incidents, MAX_CLASSES, PROFILES, SeverityClass};
 use super::Validator;
 
 impl Validator<'_> {
@@ -197,8 +197,18 @@ impl Validator<'_> {
                 format!("the shares sum to {total:.6}; expected them to sum to 1"),
             );
         }
-        if classes.len() > 64 {
-            self.err(list.span(), "severity", "too many classes; at most 64");
+        if let Some(first_extra) = list.get_ref().get(MAX_CLASSES) {
+            // Desks keep the classes that get a call-out as a set of MAX_CLASSES bits.
+            self.err(
+                first_extra.span(),
+                "severity",
+                format!(
+                    "{} severity classes are too many; expected at most {MAX_CLASSES} (this is class {}, \"{}\")",
+                    classes.len(),
+                    MAX_CLASSES + 1,
+                    first_extra.get_ref().class.get_ref().trim()
+                ),
+            );
         }
         classes
     }

@@ -538,9 +538,7 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
     known.push("incident");
     for h in headers.iter() {
         if !known.contains(&h) {
-            let hint = crate::scenario::did_you_mean(h, known.iter().copied())
-                .map(|s| format!("; did you mean \"{s}\"?"))
-                .unwrap_or_default();
+            let hint = crate::scenario::hint(h, known.iter().copied());
             return Err(fail(
                 0,
                 h,

@@ -286,6 +286,16 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The "did you mean" tail of an error message: `; did you mean "rate"?` when one of
+/// `candidates` is close to the misspelt `word`, else nothing. Every message that
+/// suggests a name uses it (serde's own messages, which quote names in backticks, are
+/// completed in the same spirit when the file is parsed).
+pub(crate) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(word, candidates)
+        .map(|s| format!("; did you mean \"{s}\"?"))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +330,7 @@ mod tests {
             Some("Europe/London")
         );
         assert_eq!(did_you_mean("zzz", ["rate"]), None);
+        assert_eq!(hint("uk ", ["us", "uk"]), "; did you mean \"uk\"?");
+        assert_eq!(hint("zzz", ["rate"]), "");
     }
 }

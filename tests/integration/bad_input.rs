@@ -684,3 +684,53 @@ fn report_folder_holding_another_scenarios_results() {
     let out = watchsim(&["run", "other.toml", "-q", "--out", "out"], &d);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn more_than_64_severity_classes_are_refused_even_when_a_desk_names_the_65th() {
+    // Call-out classes are kept as a 64-bit set: the 65th class is an error at its own
+    // line, and a desk that names it must not reach the set (a shift past 64 bits).
+    let classes: Vec<String> = (0..65)
+        .map(|i| format!("  {{ class = \"c{i}\", share = {} }},\n", 1.0 / 65.0))
+        .collect();
+    let text = edit(
+        "  { class = \"urgent\", share = 0.3 },\n  { class = \"routine\", share = 0.7 },\n",
+        &classes.concat(),
+    )
+    .replace(
+        "desk = { open = \"08:00\", close = \"18:00\" }",
+        "desk = { open = \"08:00\", close = \"18:00\", callout = \"const(1h)\", callout_for = [\"c64\", \"c0\"] }",
+    );
+    let errors = match Scenario::from_toml(&text, "bad.toml") {
+        Ok(_) => panic!("65 classes should not load"),
+        Err(e) => e,
+    };
+    let shown = errors.to_string();
+    assert_eq!(errors.0.len(), 1, "{shown}");
+    let e = &errors.0[0];
+    let line = text[..text.find("class = \"c64\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    assert_eq!((e.path.as_str(), e.line), ("bad.toml", line), "{shown}");
+    assert_eq!(e.key, "[incidents] severity", "{shown}");
+    contains_all(
+        &e.message,
+        &[
+            "65 severity classes are too many",
+            "expected at most 64",
+            "\"c64\"",
+        ],
+    );
+
+    // The command line says the same, with exit status 2 and no panic.
+    let d = dir("65-classes");
+    std::fs::write(d.join("classes.toml"), &text).unwrap();
+    let stderr = fails(&watchsim(&["validate", "classes.toml"], &d), 2);
+    contains_all(
+        &stderr,
+        &[
+            &format!("classes.toml:{line}:3: [incidents] severity"),
+            "expected at most 64",
+        ],
+    );
+}

@@ -1,0 +1,173 @@
+//! `[[agency]]`: the roster's ids, and each agency with its referral desk.
+
+use std::collections::HashSet;
+
+use toml::Spanned;
+
+use super::super::error::hint;
+use super::super::raw::{RawAgency, RawDesk, RawDeskHours};
+use super::super::units::{Dist, Weekdays};
+use super::super::{Agency, Desk, MAX_AGENCIES, MAX_CLASSES};
+use super::Validator;
+
+impl Validator<'_> {
+    /// The agency ids in roster order, each checked: unique, usable as an id, and not
+    /// too many of them.
+    pub(super) fn roster(&mut self, agencies: &[Spanned<RawAgency>]) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for a in agencies {
+            let id = a.get_ref().id.get_ref().clone();
+            if !seen.insert(id.clone()) {
+                self.err(
+                    a.get_ref().id.span(),
+                    "id",
+                    format!("the agency id \"{id}\" is used twice; expected each id once"),
+                );
+            } else if id.is_empty()
+                || id == "rest_of_world"
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+            {
+                self.err(
+                    a.get_ref().id.span(),
+                    "id",
+                    format!(
+                        "\"{id}\" cannot be an agency id; expected letters, digits, '-' or '_' (and not \"rest_of_world\"), e.g. \"uk\""
+                    ),
+                );
+            }
+            ids.push(id);
+        }
+        if agencies.is_empty() {
+            self.err(
+                0..0,
+                "[[agency]]",
+                "the scenario has no agencies; expected at least one [[agency]] table",
+            );
+        }
+        if agencies.len() > MAX_AGENCIES {
+            self.err(
+                agencies[MAX_AGENCIES].span(),
+                "[[agency]]",
+                format!("too many agencies; at most {MAX_AGENCIES} are supported"),
+            );
+        }
+        ids
+    }
+
+    /// One agency; `classes` are the severity class names, in priority order.
+    pub(super) fn agency(&mut self, a: RawAgency, classes: &[String]) -> Agency {
+        let tz = self.tz(&a.tz, "tz");
+        let weight = self.finite_non_negative(&a.weight, "weight");
+        let watch_staff = match &a.watch_staff {
+            None => 1,
+            Some(s) if (1..=10_000).contains(s.get_ref()) => *s.get_ref() as u32,
+            Some(s) => {
+                self.err(
+                    s.span(),
+                    "watch_staff",
+                    format!(
+                        "{} analysts is not allowed; expected a whole number from 1 to 10000",
+                        s.get_ref()
+                    ),
+                );
+                1
+            }
+        };
+        let desk = match a.desk {
+            None => Desk::Always,
+            Some(d) => self.desk(d, classes),
+        };
+        let id = a.id.into_inner();
+        Agency {
+            name: a.name.unwrap_or_else(|| id.clone()),
+            id,
+            tz,
+            weight,
+            watch_staff,
+            desk,
+            referral_in: a.referral_in.unwrap_or(Dist::Const(0.0)),
+            police: a.police.unwrap_or(Dist::Const(0.0)),
+        }
+    }
+
+    /// A referral desk: `"24/7"`, or opening hours with an optional call-out.
+    fn desk(&mut self, d: Spanned<RawDesk>, classes: &[String]) -> Desk {
+        let span = d.span();
+        let h = match d.into_inner() {
+            RawDesk::Always(s) if s == "24/7" => return Desk::Always,
+            RawDesk::Always(s) => {
+                self.err(
+                    span,
+                    "desk",
+                    format!("\"{s}\" is not a desk; expected \"24/7\" or {{ open = \"08:00\", close = \"18:00\", days = \"Mon-Fri\" }}"),
+                );
+                return Desk::Always;
+            }
+            RawDesk::Hours(h) => h,
+        };
+        if h.close.get_ref() <= h.open.get_ref() {
+            self.err(
+                h.close.span(),
+                "desk.close",
+                format!(
+                    "the desk closes at {} but opens at {}; expected a closing time after the opening time on the same day (use \"24:00\" for midnight, or desk = \"24/7\")",
+                    h.close.get_ref(),
+                    h.open.get_ref()
+                ),
+            );
+        }
+        let callout_for = self.callout_for(&h, span, classes);
+        Desk::Hours {
+            open: *h.open.get_ref(),
+            close: *h.close.get_ref(),
+            days: h.days.unwrap_or(Weekdays(0b0011111)),
+            callout: h.callout,
+            callout_for,
+        }
+    }
+
+    /// The classes that get a call-out, as a set (bit *i* for class *i*): those listed,
+    /// or every class when only `callout` is given.
+    fn callout_for(
+        &mut self,
+        h: &RawDeskHours,
+        span: std::ops::Range<usize>,
+        classes: &[String],
+    ) -> u64 {
+        let Some(list) = &h.callout_for else {
+            return if h.callout.is_some() { u64::MAX } else { 0 };
+        };
+        let mut mask = 0u64;
+        for c in list {
+            match classes.iter().position(|n| n == c.get_ref()) {
+                Some(i) if i < MAX_CLASSES => mask |= 1 << i,
+                // More classes than a set holds is an error of [incidents] severity,
+                // reported already; such a class has no bit.
+                Some(_) => {}
+                None => {
+                    let hint = hint(c.get_ref(), classes.iter().map(String::as_str));
+                    self.err(
+                        c.span(),
+                        "desk.callout_for",
+                        format!(
+                            "\"{}\" is not a severity class; expected one of: {}{hint}",
+                            c.get_ref(),
+                            classes.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if h.callout.is_none() && !list.is_empty() {
+            self.err(
+                span,
+                "desk.callout_for",
+                "callout_for is set but there is no callout delay; expected callout = \"...\" as well",
+            );
+        }
+        mask
+    }
+}

@@ -1,0 +1,154 @@
+//! `[sweep]`: the parameter to vary and its values.
+
+use toml::Spanned;
+
+use super::super::raw::RawSweep;
+use super::super::units::{self, Rate};
+use super::super::{Stage, Sweep, SweepParameter};
+use super::Validator;
+
+/// The stages whose mean a sweep can vary, by the name used in `<stage>.mean`.
+const STAGES: [(&str, Stage); 8] = [
+    ("detect", Stage::Detect),
+    ("triage", Stage::Triage),
+    ("handoff", Stage::Handoff),
+    ("domestic", Stage::Domestic),
+    ("referral_in", Stage::ReferralIn),
+    ("international", Stage::International),
+    ("police", Stage::Police),
+    ("visibility", Stage::Visibility),
+];
+
+impl Validator<'_> {
+    /// `[sweep]`; `trace` tells whether the incidents come from a recorded trace. `None`
+    /// when the parameter cannot be swept (its values then mean nothing).
+    pub(super) fn sweep(
+        &mut self,
+        s: Spanned<RawSweep>,
+        ids: &[String],
+        trace: bool,
+    ) -> Option<Sweep> {
+        let s = s.into_inner();
+        let name = s.parameter.get_ref().trim().to_string();
+        let parameter = self.parameter(&s.parameter, &name, ids, trace)?;
+        let mut labels = Vec::new();
+        let mut values = Vec::new();
+        for v in s.values.get_ref() {
+            let Some((label, value)) = self.value(&parameter, &name, v) else {
+                continue;
+            };
+            if labels.contains(&label) {
+                self.err(v.span(), "values", format!("{label} is listed twice"));
+            }
+            labels.push(label);
+            values.push(value);
+        }
+        if values.is_empty() {
+            self.err(
+                s.values.span(),
+                "values",
+                "no values to sweep; expected a non-empty list",
+            );
+        }
+        Some(Sweep {
+            parameter,
+            name,
+            labels,
+            values,
+        })
+    }
+
+    /// What `name` (the trimmed `parameter`) varies.
+    fn parameter(
+        &mut self,
+        written: &Spanned<String>,
+        name: &str,
+        ids: &[String],
+        trace: bool,
+    ) -> Option<SweepParameter> {
+        let accepted = "\"watch_staff\", \"watch_staff.<agency id>\", \"rate\", or \"<stage>.mean\" with stage one of detect, triage, handoff, domestic, referral_in, international, police, visibility";
+        if name == "watch_staff" {
+            Some(SweepParameter::WatchStaff(None))
+        } else if let Some(id) = name.strip_prefix("watch_staff.") {
+            let spanned = Spanned::new(written.span(), id.to_string());
+            Some(SweepParameter::WatchStaff(Some(self.agency_ref(
+                &spanned,
+                ids,
+                "parameter",
+            ))))
+        } else if name == "rate" && trace {
+            self.err(
+                written.span(),
+                "parameter",
+                "the incidents come from a recorded trace, whose rate is what was recorded; expected another parameter, or a synthetic rate in [incidents]",
+            );
+            None
+        } else if name == "rate" {
+            Some(SweepParameter::Rate)
+        } else if let Some(stage) = name
+            .strip_suffix(".mean")
+            .and_then(|st| STAGES.iter().find(|(n, _)| *n == st))
+        {
+            Some(SweepParameter::Mean(stage.1))
+        } else {
+            self.err(
+                written.span(),
+                "parameter",
+                format!("\"{name}\" cannot be swept; expected {accepted}"),
+            );
+            None
+        }
+    }
+
+    /// One value of the sweep as its label and number (analysts; rate per second; mean
+    /// in seconds); `None` after an error.
+    fn value(
+        &mut self,
+        parameter: &SweepParameter,
+        name: &str,
+        v: &Spanned<toml::Value>,
+    ) -> Option<(String, f64)> {
+        match (parameter, v.get_ref()) {
+            (SweepParameter::WatchStaff(_), toml::Value::Integer(n))
+                if (1..=10_000).contains(n) =>
+            {
+                Some((n.to_string(), *n as f64))
+            }
+            (SweepParameter::Rate, toml::Value::String(r)) => match r.parse::<Rate>() {
+                Ok(rate) => Some((r.clone(), rate.per_sec())),
+                Err(e) => {
+                    self.err(v.span(), "values", e);
+                    None
+                }
+            },
+            (SweepParameter::Mean(_), toml::Value::String(d)) => {
+                match d.parse::<units::Duration>() {
+                    Ok(m) if m.secs() > 0.0 => Some((d.clone(), m.secs())),
+                    Ok(_) => {
+                        self.err(v.span(), "values", "a mean must be positive");
+                        None
+                    }
+                    Err(e) => {
+                        self.err(v.span(), "values", e);
+                        None
+                    }
+                }
+            }
+            (p, other) => {
+                let want = match p {
+                    SweepParameter::WatchStaff(_) => {
+                        "whole numbers of analysts from 1 to 10000, e.g. [1, 2, 3, 4]"
+                    }
+                    SweepParameter::Rate => "rates, e.g. [\"20/day\", \"40/day\"]",
+                    SweepParameter::Mean(_) => "durations, e.g. [\"10m\", \"20m\"]",
+                };
+                self.err(
+                    v.span(),
+                    "values",
+                    format!("{other} is not a value of {name}; expected {want}"),
+                );
+                None
+            }
+        }
+    }
+}

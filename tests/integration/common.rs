@@ -28,7 +28,12 @@ pub fn watchsim(args: &[&str], cwd: &Path) -> Output {
 /// [`Command::output`], but kills it and fails the test if it runs longer than
 /// [`CHILD_TIMEOUT`].
 pub fn output(cmd: &mut Command) -> Output {
-    let mut running = Running::spawn(cmd, true);
+    output_within(cmd, CHILD_TIMEOUT)
+}
+
+/// [`output`] with another time limit.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let mut running = Running::spawn_within(cmd, true, limit);
     let status = running.wait();
     let (stdout, stderr) = running.collect();
     Output {
@@ -44,6 +49,7 @@ pub struct Running {
     child: Child,
     what: String,
     deadline: Instant,
+    limit: Duration,
     stdout: Option<Receiver<Vec<u8>>>,
     stderr: Option<Receiver<Vec<u8>>>,
     status: Option<ExitStatus>,
@@ -65,6 +71,11 @@ impl Running {
     /// Starts `cmd` in its own process group, stdin closed; with `capture` its stdout
     /// and stderr are collected, otherwise stdout is discarded and stderr still kept.
     pub fn spawn(cmd: &mut Command, capture: bool) -> Running {
+        Running::spawn_within(cmd, capture, CHILD_TIMEOUT)
+    }
+
+    /// [`Running::spawn`] with another time limit.
+    pub fn spawn_within(cmd: &mut Command, capture: bool, limit: Duration) -> Running {
         let what = format!("{cmd:?}");
         cmd.stdin(Stdio::null())
             .stdout(if capture {
@@ -82,7 +93,8 @@ impl Running {
         Running {
             child,
             what,
-            deadline: Instant::now() + CHILD_TIMEOUT,
+            deadline: Instant::now() + limit,
+            limit,
             stdout,
             stderr,
             status: None,
@@ -103,8 +115,8 @@ impl Running {
             self.kill();
             let stderr = self.stderr_now();
             panic!(
-                "{} did not finish within {CHILD_TIMEOUT:?} and was killed; stderr:\n{stderr}",
-                self.what
+                "{} did not finish within {:?} and was killed; stderr:\n{stderr}",
+                self.what, self.limit
             );
         }
     }
@@ -157,8 +169,8 @@ impl Running {
                     libc::kill(-pid, libc::SIGKILL);
                 }
                 panic!(
-                    "{}: a process it started kept its output open past {CHILD_TIMEOUT:?}",
-                    self.what
+                    "{}: a process it started kept its output open past {:?}",
+                    self.what, self.limit
                 );
             }
             Err(RecvTimeoutError::Disconnected) => Vec::new(),
@@ -191,4 +203,21 @@ pub fn scratch(group: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir
+}
+
+#[test]
+#[should_panic(expected = "did not finish within 1s and was killed; stderr:\nstarted")]
+fn a_child_that_runs_too_long_is_killed_and_fails_with_its_stderr() {
+    let started = Instant::now();
+    let result = std::panic::catch_unwind(|| {
+        output_within(
+            Command::new("sh").args(["-c", "echo started >&2; sleep 30"]),
+            Duration::from_secs(1),
+        )
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "not killed in time"
+    );
+    std::panic::resume_unwind(result.expect_err("the child should time out"));
 }

@@ -71,7 +71,7 @@ fn sample_variance(xs: &[f64]) -> f64 {
 
 #[test]
 fn pipeline_variance_is_the_sum_of_stage_variances() {
-    // No queueing (1000 analysts for 40 incidents a day), instant detection: alert →
+    // No queueing (1000 analysts for 80 incidents a day), instant detection: alert →
     // response = triage + domestic referral + police, three independent draws. The
     // variance of a sum of independent variables is the sum of their variances (e.g.
     // Ross, A First Course in Probability, §7.4):
@@ -88,7 +88,7 @@ seed = 11
 replications = 30
 days = 200
 [incidents]
-rate = "40/day"
+rate = "80/day"
 [watch]
 triage = "exp(mean=20m)"
 [referral]
@@ -335,7 +335,7 @@ name = "little"
 [experiment]
 seed = 1961
 replications = 30
-days = 6000
+days = 9000
 [incidents]
 rate = "1.5/h"
 [watch]

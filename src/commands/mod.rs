@@ -21,7 +21,7 @@ use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
 use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
 use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
-use crate::scenario::{DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Scenario};
+use crate::scenario::Scenario;
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<ExitCode> {
@@ -122,7 +122,7 @@ impl Progress for Bar {
 fn run(args: RunArgs) -> Result<ExitCode> {
     let mut scenario = match &args.file {
         Some(path) => Scenario::load(path)?,
-        None => Scenario::from_toml(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?,
+        None => Scenario::default_study()?,
     };
     if let Some(r) = args.replications {
         if r == 0 {

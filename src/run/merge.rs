@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
 use crate::report::summary::Headline;
 use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
-use crate::scenario::{DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME, Scenario};
+use crate::scenario::Scenario;
 
 use super::shard::Shard;
 use super::{Manifest, item_files, load_item, read_manifest, write_trace};
@@ -59,7 +59,7 @@ fn scenario_of(manifest: &Manifest, first: &Path, given: Option<&Path>) -> Resul
             )));
         }
         (None, Some(path)) => Scenario::load(path)?,
-        (None, None) => Scenario::from_toml(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?,
+        (None, None) => Scenario::default_study()?,
     };
     if scenario.hash != manifest.scenario_hash {
         let shown = given

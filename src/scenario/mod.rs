@@ -27,7 +27,7 @@ use units::{DAY, Dist, TimeOfDay, Weekdays};
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/growing-roster.toml");
 
 /// The name under which errors and reports refer to [`DEFAULT_SCENARIO`].
-const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
+pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
@@ -367,13 +367,6 @@ pub const PROFILES: [(&str, [f64; 24]); 4] = [
         ],
     ),
 ];
-
-/// The default study, built into the binary so that `watchsim run` works anywhere:
-/// the growing roster of `scenarios/growing-roster.toml`.
-pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/growing-roster.toml");
-
-/// How errors and reports name the built-in default study.
-pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 
 impl Scenario {
     /// Reads and validates a scenario file.

@@ -3,7 +3,7 @@
 use crate::common::watchsim;
 use watchsim::engine::{CellPlan, Collect, EngineConfig, Status, simulate};
 use watchsim::experiment::Study;
-use watchsim::incidents::IncidentFactory;
+use watchsim::incidents::{IncidentFactory, REST_OF_WORLD};
 use watchsim::scenario::Scenario;
 use watchsim::schedule;
 
@@ -17,7 +17,7 @@ fn founders(extra_watch: &str) -> Scenario {
 }
 
 #[test]
-fn every_incident_ends_once_and_stages_add_up() {
+fn every_incident_ends_once_with_the_stages_it_drew() {
     for watch in [
         "in_progress_at_handoff = \"finish\"",
         "in_progress_at_handoff = \"transfer\"",
@@ -46,11 +46,35 @@ fn every_incident_ends_once_and_stages_add_up() {
                     let inc = &incidents[i];
                     match o.status {
                         Status::Responded => {
-                            let stages =
-                                o.queue + o.triage + o.handoff + o.referral + o.desk + o.police;
+                            // The engine computes `queue` as what is left of alert →
+                            // response, so "the stages add up" would hold whatever it
+                            // did. Instead each other stage is checked against the
+                            // incident's own pre-drawn values (which the engine could
+                            // misroute), and the time left for the queue, taken from the
+                            // timestamps, must not be negative (a case cannot finish
+                            // sooner than its work allows).
+                            let d = o.watch_agency.expect("a triaging member") as usize;
+                            let j = inc.jurisdiction as usize;
+                            let member = inc.jurisdiction != REST_OF_WORLD && j < k;
+                            assert_eq!(o.triage, inc.triage, "triage is the drawn work");
+                            let (referral, police) = match (member, j == d) {
+                                (true, true) => (inc.domestic, inc.police),
+                                (true, false) => (inc.cross_border, inc.police),
+                                (false, _) => (inc.international, inc.non_member_police),
+                            };
+                            assert_eq!(o.referral, referral, "{} k={k}: referral", spec.name);
+                            assert_eq!(o.police, police, "{} k={k}: police", spec.name);
+                            if !member {
+                                assert_eq!(o.desk, 0.0, "no desk for non-members");
+                            }
+                            let left = (o.response - o.alert)
+                                - (o.triage + o.handoff + o.referral + o.desk + o.police);
                             assert!(
-                                (stages - o.alert_to_response()).abs() < 1e-6,
-                                "stages add up"
+                                left >= -1e-6 * o.response.max(1.0),
+                                "{} k={k}: response {} s after alert is {} s short of the stages",
+                                spec.name,
+                                o.response - o.alert,
+                                -left
                             );
                             assert!(inc.signal <= o.alert && o.alert <= o.response, "ordered");
                             assert!((o.detect - (o.alert - inc.signal)).abs() < 1e-9);
@@ -77,6 +101,81 @@ fn every_incident_ends_once_and_stages_add_up() {
             }
         }
     }
+}
+
+#[test]
+fn fifo_waits_match_an_independent_kiefer_wolfowitz_recursion() {
+    // A check of the queue that does not take it from the engine: for a FIFO desk of c
+    // analysts that holds the watch around the clock, the start of each case's triage
+    // follows from the alert times and the drawn triage work alone (Kiefer and Wolfowitz
+    // 1955): in alert order, a case starts at max(alert, the earliest time an analyst is
+    // free), and keeps that analyst busy for its work. From the trace (what --trace
+    // writes: alert and response timestamps and the stages), the engine's queue must
+    // equal that start − alert, and its response must equal start + triage + referral +
+    // police with the incident's own draws. This fails if the engine serves out of
+    // order, leaves an analyst idle, double-books one, or misreports a stage.
+    let toml = r#"
+name = "kiefer-wolfowitz"
+[experiment]
+seed = 1955
+replications = 2
+days = 120
+[incidents]
+rate = "40/day"
+[watch]
+detect = "exp(mean=20m)"
+triage = "lognormal(mean=1h, sd=1.2h)"
+discipline = "fifo"
+[referral]
+domestic = "uniform(5m, 15m)"
+[[agency]]
+id = "a"
+tz = "UTC"
+weight = 1.0
+watch_staff = 2
+police = "gamma(mean=30m, sd=10m)"
+[[schedule]]
+name = "always"
+kind = "always"
+"#;
+    let mut scenario = Scenario::from_toml(toml, "kw.toml").unwrap();
+    // Count every incident, so that the recursion sees every case from the start.
+    scenario.experiment.warmup = 0.0;
+    let study = Study::new(scenario).unwrap();
+    let mut checked = 0;
+    for result in study.run(true) {
+        let mut trace = result.trace.expect("trace");
+        trace.retain(|(_, _, o)| !o.alert.is_nan());
+        trace.sort_by(|a, b| a.2.alert.total_cmp(&b.2.alert).then(a.0.cmp(&b.0)));
+        let mut free = [0.0f64; 2];
+        for (index, inc, o) in &trace {
+            let (server, at) = if free[0] <= free[1] {
+                (0, free[0])
+            } else {
+                (1, free[1])
+            };
+            let start = o.alert.max(at);
+            free[server] = start + inc.triage;
+            if o.status != Status::Responded {
+                continue;
+            }
+            let tol = 1e-6 * o.response.max(1.0);
+            assert!(
+                (o.queue - (start - o.alert)).abs() < tol,
+                "incident {index}: the engine says it waited {} s, the recursion {} s",
+                o.queue,
+                start - o.alert
+            );
+            let response = start + inc.triage + inc.domestic + inc.police;
+            assert!(
+                (o.response - response).abs() < tol,
+                "incident {index}: response at {} s, expected {response} s",
+                o.response
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 8000, "{checked} cases checked");
 }
 
 #[test]

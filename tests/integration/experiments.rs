@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::common::watchsim;
 use watchsim::experiment::Study;
-use watchsim::report::summary::{by_cell, comparisons, paired};
+use watchsim::report::summary::{by_cell, comparisons};
 use watchsim::run::{Manifest, RunOptions, Silent, run_items};
 use watchsim::scenario::Scenario;
 
@@ -144,19 +144,117 @@ fn resume_refuses_a_part_of_another_run() {
 }
 
 #[test]
-fn a_schedule_paired_with_itself_differs_by_exactly_zero() {
-    let scenario = Scenario::from_toml(&small_founders(), "founders.toml").unwrap();
+fn two_identical_schedules_differ_by_exactly_zero_and_others_do_not() {
+    // The scenario gets a second copy of `utc-blocks` under another name. Through the
+    // whole study (cells, common random numbers, pooling, the comparisons table), the
+    // two cells must see the same incidents and give the same outcomes, so every paired
+    // difference between them is exactly zero. This fails if the cells of one
+    // replication do not replay the same stream, if replications are paired out of
+    // order, or if `comparisons` pairs the wrong cells. (Pairing a vector of values with
+    // itself, as this test once did, could not fail.) The pair of genuinely different
+    // schedules must not come out zero, or the check would say nothing.
+    let text = format!(
+        "{}\n[[schedule]]\nname = \"utc-blocks-copy\"\nkind = \"blocks\"\nblocks = [\n  \
+         {{ agency = \"au\", from = \"22:00\", to = \"06:00\", tz = \"UTC\" }},\n  \
+         {{ agency = \"uk\", from = \"06:00\", to = \"14:00\", tz = \"UTC\" }},\n  \
+         {{ agency = \"us\", from = \"14:00\", to = \"22:00\", tz = \"UTC\" }},\n]\n",
+        small_founders()
+    );
+    let scenario = Scenario::from_toml(&text, "founders.toml").unwrap();
     let study = Study::new(scenario).unwrap();
     let results = study.run(false);
     let cells = by_cell(&study, &results);
-    let all = study.scenario.incidents.classes.len();
-    let values: Vec<f64> = cells[0]
-        .per_run(all)
-        .iter()
-        .map(|c| c.mean(watchsim::stats::Metric::AlertToResponse))
-        .collect();
-    let d = paired(&values, &values);
-    assert_eq!((d.mean, d.low, d.high), (0.0, 0.0, 0.0));
+    let name = |c: usize| {
+        let cell = &study.cells[cells[c].cell];
+        (
+            study.scenario.schedules[cell.schedule].name.as_str(),
+            cell.k,
+        )
+    };
+    let table = comparisons(&study, &cells);
+    let (mut same, mut different) = (0, 0);
+    for c in &table {
+        let (a, ka) = name(c.a);
+        let (b, kb) = name(c.b);
+        assert_eq!(ka, kb);
+        let pair = [a, b];
+        if pair.contains(&"utc-blocks") && pair.contains(&"utc-blocks-copy") {
+            same += 1;
+            assert!(
+                c.diff.mean == 0.0 && c.diff.low == 0.0 && c.diff.high == 0.0,
+                "{} k={ka} severity {}: {a} − {b} = {:?}",
+                c.metric,
+                c.severity,
+                c.diff
+            );
+        } else if pair.contains(&"utc-blocks")
+            && pair.contains(&"follow-the-sun")
+            && c.metric == "alert_to_response_mean"
+            && c.diff.mean != 0.0
+        {
+            different += 1;
+        }
+    }
+    assert!(same >= 3 * 4, "{same} comparisons of the copy");
+    assert!(different >= 3, "{different} non-zero differences");
+}
+
+#[test]
+fn one_replication_gives_the_same_csv_files_on_one_thread_and_two() {
+    // With a single work item (-r 1) and two threads, the cells of the item run side by
+    // side over the incident stream (src/experiment.rs: items < threads); with one
+    // thread they run one after another. Every CSV must be byte-identical.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.toml"), small_founders()).unwrap();
+    for (threads, out) in [("1", "one"), ("2", "two")] {
+        let o = watchsim(
+            &[
+                "run",
+                "s.toml",
+                "-q",
+                "-r",
+                "1",
+                "--threads",
+                threads,
+                "--trace",
+                "--out",
+                out,
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let csvs = |d: &str| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path().join(d))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let (one, two) = (csvs("one"), csvs("two"));
+    let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        OUTPUTS.iter().all(|f| names.contains(f)) && names.contains(&"incidents.csv"),
+        "{names:?}"
+    );
+    assert_eq!(
+        names,
+        two.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>()
+    );
+    for ((name, a), (_, b)) in one.iter().zip(&two) {
+        assert!(
+            a == b,
+            "{name} differs between --threads 1 and --threads 2 at -r 1"
+        );
+    }
 }
 
 /// Half-width of the paired CI of the mean alert → response between two schedules.

@@ -2,11 +2,11 @@
 //! run leaves the previous complete outputs or new complete ones, never a truncated
 //! file; `--resume` then finishes with the outputs of an uninterrupted run.
 
-use crate::common::scratch;
+use crate::common::{Running, output, scratch};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 const SCENARIO: &str = r#"name = "nothing-lost"
 
@@ -160,15 +160,15 @@ fn a_failed_run_leaves_the_previous_outputs_intact() {
     // 2. The disk fills: a file-size limit makes every write beyond 64 KiB fail (with
     // SIGXFSZ ignored, the write returns EFBIG as on a full disk). A different seed, so
     // any file that was replaced would differ.
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f 64; exec '{}' run s.toml -q --trace --seed 99 --out out",
-            env!("CARGO_BIN_EXE_watchsim")
-        ))
-        .current_dir(&d)
-        .output()
-        .unwrap();
+    let out = output(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f 64; exec '{}' run s.toml -q --trace --seed 99 --out out",
+                env!("CARGO_BIN_EXE_watchsim")
+            ))
+            .current_dir(&d),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -187,6 +187,28 @@ fn a_failed_run_leaves_the_previous_outputs_intact() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// When to kill a run, by its observed progress rather than by the clock.
+#[derive(Debug, Clone, Copy)]
+enum KillAt {
+    /// Once at least this many work items (`item-V-R.json`) are in `.partial`.
+    Items(usize),
+    /// Once at least this many output CSV files have been replaced by new ones.
+    Outputs(usize),
+}
+
+/// Item files finished so far in a report folder's `.partial`.
+fn items_done(out: &Path) -> usize {
+    std::fs::read_dir(out.join(".partial")).map_or(0, |entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("item-") && name.ends_with(".json")
+            })
+            .count()
+    })
+}
+
 #[test]
 fn a_killed_run_leaves_complete_files_and_resume_finishes_it() {
     // Reference outputs: seed 1 (the "previous" run) and seed 2 (the "new" run),
@@ -196,49 +218,76 @@ fn a_killed_run_leaves_complete_files_and_resume_finishes_it() {
         &d,
         &["run", "s.toml", "-q", "--trace", "--out", "old"],
     ));
-    let started = Instant::now();
     ok(&watchsim(
         &d,
         &[
             "run", "s.toml", "-q", "--trace", "--seed", "2", "--out", "new",
         ],
     ));
-    let full = started.elapsed();
     let (old, new) = (csvs(&d.join("old")), csvs(&d.join("new")));
     assert_ne!(old, new);
+    let changed = old.iter().filter(|(f, b)| new.get(*f) != Some(b)).count();
 
-    // Kill a seed-2 run over the seed-1 outputs at moments spread over its run time
-    // (a fixed pseudo-random sequence, so the test is repeatable).
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for attempt in 0..5 {
+    // Kill a seed-2 run over the seed-1 outputs at moments chosen by its progress: after
+    // some of its 12 work items are kept in `.partial`, after all of them, and while it
+    // writes the outputs (some already replaced). The moments do not depend on how fast
+    // the machine is; a kill that came too late (the run had finished) is noticed.
+    let plan = [
+        KillAt::Items(1),
+        KillAt::Items(5),
+        KillAt::Items(11),
+        KillAt::Items(12),
+        KillAt::Outputs(1),
+        KillAt::Outputs((changed / 2).max(1)),
+    ];
+    let mut killed_mid_run = 0;
+    for (attempt, at) in plan.into_iter().enumerate() {
         let out = d.join(format!("out-{attempt}"));
         std::fs::create_dir_all(&out).unwrap();
         for (name, bytes) in &old {
             std::fs::write(out.join(name), bytes).unwrap();
         }
         std::fs::copy(d.join("old/run.json"), out.join("run.json")).unwrap();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let fraction = (x % 1000) as f64 / 1000.0;
-        let at = full.mul_f64(0.05 + 1.1 * fraction);
         let name = out.file_name().unwrap().to_string_lossy().into_owned();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-            .args([
-                "run", "s.toml", "-q", "--trace", "--seed", "2", "--out", &name,
-            ])
-            .current_dir(&d)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(at);
-        let _ = child.kill(); // SIGKILL
-        child.wait().unwrap();
+        let mut child = Running::spawn(
+            Command::new(env!("CARGO_BIN_EXE_watchsim"))
+                .args([
+                    "run", "s.toml", "-q", "--trace", "--seed", "2", "--out", &name,
+                ])
+                .current_dir(&d),
+            false,
+        );
+        let reached = || match at {
+            KillAt::Items(n) => items_done(&out) >= n,
+            // A file is replaced once it has the new bytes (checked by size first, to
+            // keep the polling cheap).
+            KillAt::Outputs(n) => {
+                new.iter()
+                    .filter(|(f, b)| old.get(*f) != Some(b))
+                    .filter(|(f, b)| {
+                        let path = out.join(f);
+                        std::fs::metadata(&path).is_ok_and(|m| m.len() == b.len() as u64)
+                            && std::fs::read(&path).is_ok_and(|x| &x == *b)
+                    })
+                    .count()
+                    >= n
+            }
+        };
+        while !reached() && !child.exited() {
+            child.check_deadline();
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let mid_run = !child.exited();
+        killed_mid_run += usize::from(mid_run);
+        child.kill(); // SIGKILL
+        println!(
+            "attempt {attempt}: kill at {at:?}: {} items kept, mid-run {mid_run}",
+            items_done(&out)
+        );
         for (file, bytes) in csvs(&out) {
             assert!(
                 old.get(&file) == Some(&bytes) || new.get(&file) == Some(&bytes),
-                "attempt {attempt} (killed after {at:?}): {file} is neither the previous \
+                "attempt {attempt} (killed at {at:?}): {file} is neither the previous \
                  nor the new complete file ({} bytes)",
                 bytes.len()
             );
@@ -256,6 +305,11 @@ fn a_killed_run_leaves_complete_files_and_resume_finishes_it() {
         assert_eq!(csvs(&out), new, "attempt {attempt}");
         assert!(!out.join(".partial").exists());
     }
-    // A run that takes long enough to be killed mid-way.
-    assert!(full > Duration::from_millis(200), "{full:?}");
+    // The kills by item count come before the run can have finished (items were still
+    // to do), so at least those interrupted a running process.
+    assert!(
+        killed_mid_run >= 3,
+        "only {killed_mid_run} of {} kills interrupted the run",
+        plan.len()
+    );
 }

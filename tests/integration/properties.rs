@@ -377,11 +377,27 @@ fn check_outcomes(scenario: &Scenario, incidents: &[Incident], sink: &Count, wha
                     stages.iter().all(|x| x.is_finite() && *x >= 0.0),
                     "{what}: {o:?}"
                 );
-                let sum: f64 = stages.iter().sum();
+                // `queue` is what is left of alert → response, so the stages always add
+                // up; what can fail is that the other stages are the incident's own
+                // draws, and that the time left for the queue is not negative.
+                assert_eq!(o.triage, inc.triage, "{what}: triage is the drawn work");
                 assert!(
-                    (sum - o.alert_to_response()).abs() < 1e-9 * o.response.max(1.0),
-                    "{what}: stages {sum} vs {}",
-                    o.alert_to_response()
+                    [inc.domestic, inc.cross_border, inc.international].contains(&o.referral),
+                    "{what}: referral {} is none of the incident's draws",
+                    o.referral
+                );
+                assert!(
+                    [inc.police, inc.non_member_police].contains(&o.police),
+                    "{what}: police {} is none of the incident's draws",
+                    o.police
+                );
+                let left =
+                    o.alert_to_response() - (o.triage + o.handoff + o.referral + o.desk + o.police);
+                assert!(
+                    left >= -1e-9 * o.response.max(1.0),
+                    "{what}: alert → response {} is {} s short of the stages",
+                    o.alert_to_response(),
+                    -left
                 );
                 assert!((o.detect - (o.alert - inc.signal)).abs() < 1e-6);
             }

@@ -726,11 +726,11 @@ fn validate_exits_2_with_file_line_col_for_a_bad_file() {
         edit("tz = \"Europe/London\"", "tz = \"Europe/Londn\"", 1),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .arg("validate")
-        .arg(&bad)
-        .output()
-        .unwrap();
+    let out = crate::common::output(
+        Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .arg("validate")
+            .arg(&bad),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let line = line_of(&std::fs::read_to_string(&bad).unwrap(), "Europe/Londn", 1);
@@ -743,22 +743,22 @@ fn validate_exits_2_with_file_line_col_for_a_bad_file() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     // An unreadable file is bad input too.
-    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .arg("validate")
-        .arg(dir.join("missing.toml"))
-        .output()
-        .unwrap();
+    let out = crate::common::output(
+        Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .arg("validate")
+            .arg(dir.join("missing.toml")),
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn validate_prints_ok_for_shipped_scenarios() {
     let files = shipped();
-    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .arg("validate")
-        .args(&files)
-        .output()
-        .unwrap();
+    let out = crate::common::output(
+        Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .arg("validate")
+            .args(&files),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

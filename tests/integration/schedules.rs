@@ -608,13 +608,13 @@ fn schedule_command_writes_coverage_csv_with_the_documented_columns() {
     let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schedule-csv");
     let _ = std::fs::remove_dir_all(&out_dir);
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/dst-misalignment.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .arg("schedule")
-        .arg(&scenario)
-        .args(["--agencies", "2", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
+    let out = crate::common::output(
+        Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .arg("schedule")
+            .arg(&scenario)
+            .args(["--agencies", "2", "--out"])
+            .arg(&out_dir),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -659,12 +659,12 @@ fn schedule_command_writes_coverage_csv_with_the_documented_columns() {
 #[test]
 fn schedule_command_rejects_a_bad_agency_count() {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/founders-2006.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_watchsim"))
-        .arg("schedule")
-        .arg(&scenario)
-        .args(["--agencies", "9"])
-        .output()
-        .unwrap();
+    let out = crate::common::output(
+        Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .arg("schedule")
+            .arg(&scenario)
+            .args(["--agencies", "9"]),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected 1 to 4"));
 }

@@ -34,9 +34,8 @@ fn watchsim(args: &[&str], env: &[(&str, String)], dir: &Path) -> Output {
     }
     cmd.envs(env.iter().map(|(k, v)| (k, v)))
         .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("runs")
+        .current_dir(dir);
+    crate::common::output(&mut cmd)
 }
 
 fn ok(o: Output) -> Output {

@@ -1,6 +1,7 @@
 //! More textbook systems with exact answers, run as real simulations with replications
-//! and compared through a Student-t 95 % confidence interval: the variance of a
-//! pipeline, an office-hours desk, arrivals per local hour (chi-square), Little's law.
+//! and compared through a Student-t 99.9 % confidence interval whose half-width is at
+//! most 3 % of the exact value (see `textbook.rs`): the variance of a pipeline, an
+//! office-hours desk, arrivals per local hour (chi-square), Little's law.
 //!
 //! These tests run the engine directly with a [`Collect`] sink (what `--trace` writes),
 //! so that they can look at every incident.
@@ -12,9 +13,8 @@ use watchsim::engine::{CellPlan, Collect, EngineConfig, Outcome, RunTotals, Stat
 use watchsim::incidents::{Incident, IncidentFactory};
 use watchsim::scenario::Scenario;
 use watchsim::schedule::{self, Horizon};
-use watchsim::stats::ci::mean_ci;
 
-use crate::textbook::assert_within;
+use crate::textbook::assert_exact;
 
 /// One replication of the first schedule at the full roster: incidents, outcomes, totals.
 struct Run {
@@ -30,11 +30,18 @@ fn scenario(toml: &str) -> Scenario {
 /// Runs `replications` replications of the scenario's first schedule at the full roster.
 fn replicate(toml: &str) -> (Scenario, Vec<Run>) {
     let s = scenario(toml);
+    let runs = replicate_map(&s, |run| run);
+    (s, runs)
+}
+
+/// Runs every replication of the scenario's first schedule at the full roster and
+/// reduces each with `f` as soon as it is done, so that long horizons fit in memory.
+fn replicate_map<T: Send>(s: &Scenario, f: impl Fn(Run) -> T + Sync) -> Vec<T> {
     let k = s.agencies.len();
-    let config = EngineConfig::new(&s);
-    let plan = CellPlan::new(&config, schedule::compile(&s, &s.schedules[0], k), k);
-    let factory = IncidentFactory::new(&s).expect("synthetic");
-    let runs = (0..s.experiment.replications)
+    let config = EngineConfig::new(s);
+    let plan = CellPlan::new(&config, schedule::compile(s, &s.schedules[0], k), k);
+    let factory = IncidentFactory::new(s).expect("synthetic");
+    (0..s.experiment.replications)
         .into_par_iter()
         .map(|r| {
             let incidents = factory.generate(r);
@@ -46,14 +53,13 @@ fn replicate(toml: &str) -> (Scenario, Vec<Run>) {
                 .map(|o| o.expect("every incident ends"))
                 .collect();
             assert_eq!(outcomes.len(), incidents.len());
-            Run {
+            f(Run {
                 incidents,
                 outcomes,
                 totals,
-            }
+            })
         })
-        .collect();
-    (s, runs)
+        .collect()
 }
 
 /// Sample variance (n − 1 denominator).
@@ -65,7 +71,7 @@ fn sample_variance(xs: &[f64]) -> f64 {
 
 #[test]
 fn pipeline_variance_is_the_sum_of_stage_variances() {
-    // No queueing (1000 analysts for 10 incidents a day), instant detection: alert →
+    // No queueing (1000 analysts for 80 incidents a day), instant detection: alert →
     // response = triage + domestic referral + police, three independent draws. The
     // variance of a sum of independent variables is the sum of their variances (e.g.
     // Ross, A First Course in Probability, §7.4):
@@ -79,10 +85,10 @@ fn pipeline_variance_is_the_sum_of_stage_variances() {
 name = "pipeline-variance"
 [experiment]
 seed = 11
-replications = 16
+replications = 30
 days = 200
 [incidents]
-rate = "10/day"
+rate = "80/day"
 [watch]
 triage = "exp(mean=20m)"
 [referral]
@@ -119,12 +125,12 @@ kind = "always"
         variances.push(sample_variance(&minutes));
         means.push(minutes.iter().sum::<f64>() / minutes.len() as f64);
     }
-    assert_within(
-        mean_ci(&variances),
+    assert_exact(
+        &variances,
         400.0 + 100.0 / 12.0 + 100.0,
         "pipeline variance (min²)",
     );
-    assert_within(mean_ci(&means), 60.0, "pipeline mean (min)");
+    assert_exact(&means, 60.0, "pipeline mean (min)");
 }
 
 #[test]
@@ -145,11 +151,11 @@ fn office_hours_desk_wait() {
 name = "office-hours"
 [experiment]
 seed = 5
-replications = 12
+replications = 30
 days = 365
 start = "2026-01-05"
 [incidents]
-rate = "4/day"
+rate = "10/day"
 [[agency]]
 id = "watch"
 tz = "UTC"
@@ -183,11 +189,7 @@ blocks = [ { agency = "watch", from = "00:00", to = "24:00", tz = "UTC" } ]
             w.iter().sum::<f64>() / w.len() as f64
         })
         .collect();
-    assert_within(
-        mean_ci(&waits),
-        2560.0 / 168.0,
-        "office-hours desk wait (h)",
-    );
+    assert_exact(&waits, 2560.0 / 168.0, "office-hours desk wait (h)");
 }
 
 #[test]
@@ -202,12 +204,15 @@ fn arrivals_per_local_hour_and_weekday_follow_the_profile() {
     // days) is part of the expectation. Under the null hypothesis E[X²] = 167 exactly (each
     // cell contributes E[(O − E)²/E] = 1 − p), so the mean X² over replications gets a
     // CI; the counts pooled over every replication must also pass at the 99.9 % quantile.
-    // The total count per replication is Poisson: its mean gets a CI too.
+    // The total count per replication is Poisson: its mean gets a CI too. X² has a
+    // standard deviation of √334 ≈ 18.3 (11 % of its mean) whatever the horizon, so a
+    // 99.9 % interval within 3 % of 167 takes a few hundred replications (each is cheap:
+    // arrivals only, generated once for both jurisdictions).
     let toml = r#"
 name = "profile"
 [experiment]
 seed = 2024
-replications = 40
+replications = 320
 days = 364
 start = "2026-01-05"
 [incidents]
@@ -234,6 +239,17 @@ kind = "always"
         let local = horizon.instant(t).with_timezone(&s.agencies[j].tz);
         local.weekday().num_days_from_monday() as usize * 24 + local.hour() as usize
     };
+    let all_counts: Vec<[[f64; 168]; 2]> = (0..s.experiment.replications)
+        .into_par_iter()
+        .map(|r| {
+            let mut counts = [[0.0f64; 168]; 2];
+            for i in factory.generate(r) {
+                let j = usize::from(i.jurisdiction);
+                counts[j][cell(j, i.signal)] += 1.0;
+            }
+            counts
+        })
+        .collect();
     for (j, share) in [(0usize, 0.6), (1, 0.4)] {
         // Expected shape: ∫ profile × weekday over each cell, in 15-minute steps.
         let mut mass = [0.0f64; 168];
@@ -245,18 +261,7 @@ kind = "always"
             t += step;
         }
         let total_mass: f64 = mass.iter().sum();
-        let results: Vec<[f64; 168]> = (0..s.experiment.replications)
-            .into_par_iter()
-            .map(|r| {
-                let mut counts = [0.0f64; 168];
-                for i in factory.generate(r) {
-                    if usize::from(i.jurisdiction) == j {
-                        counts[cell(j, i.signal)] += 1.0;
-                    }
-                }
-                counts
-            })
-            .collect();
+        let results: Vec<[f64; 168]> = all_counts.iter().map(|c| c[j]).collect();
         let pearson = |counts: &[f64; 168]| -> f64 {
             let n: f64 = counts.iter().sum();
             counts
@@ -271,8 +276,8 @@ kind = "always"
         let id = &s.agencies[j].id;
         // Per replication, E[X²] = 167 exactly under the multinomial.
         let x2: Vec<f64> = results.iter().map(pearson).collect();
-        assert_within(mean_ci(&x2), 167.0, &format!("{id}: mean Pearson X²"));
-        // All replications pooled: one test with 40 times the data.
+        assert_exact(&x2, 167.0, &format!("{id}: mean Pearson X²"));
+        // All replications pooled: one test with 320 times the data.
         let mut pooled = [0.0f64; 168];
         for counts in &results {
             for (p, c) in pooled.iter_mut().zip(counts) {
@@ -290,8 +295,8 @@ kind = "always"
         // daylight saving's short and long days).
         let counts: Vec<f64> = results.iter().map(|c| c.iter().sum()).collect();
         let expected = 60.0 / 86_400.0 * share * total_mass;
-        assert_within(
-            mean_ci(&counts),
+        assert_exact(
+            &counts,
             expected,
             &format!("{id}: incidents per replication"),
         );
@@ -308,18 +313,29 @@ fn littles_law_on_the_triage_desk() {
     // and Little's law (Little 1961) L = λW gives the mean number waiting
     //   Lq = λ·Wq = 1.5 · 9/7 = 27/14 ≈ 1.929,
     // and the mean number in triage Ls = λ·E[S] = a = 1.5.
-    // We measure, per replication, after a warm-up:
-    //   Lq: the time-average of the queue length over a window, integrating each case's
-    //       stay in the queue [alert, alert + queue] clipped to the window;
-    //   λ·Wq: the nominal λ times the mean queue wait of the cases alerted in the window;
-    //   Ls: the engine's own busy analyst-seconds over the horizon (RunTotals).
-    // Each gets a CI against its exact value, and L − λW a CI against 0.
+    //
+    // What is measured, and why each check can fail:
+    //   Lq: the time-average number of cases waiting over a window, from timestamps: a
+    //       case waits from its alert until its triage starts, and with every later
+    //       delay zero the triage starts at response − (its pre-drawn triage work). The
+    //       engine's `queue` column is not used here.
+    //   λ·Wq: the nominal λ times the mean of the engine's `queue` column over the cases
+    //       alerted in the window. L − λW gets its own 99.9 % interval against 0 (no
+    //       slack beyond it): it fails if the reported waits disagree with the
+    //       timestamps, or with the nominal arrival rate.
+    //   Ls: the engine's own analyst-busy seconds (RunTotals::busy_secs), accrued by the
+    //       desks as they serve, not from any per-case value, over the horizon. Little's
+    //       law on each sample path brackets it exactly: the busy time is the triage work
+    //       of every case finished by the horizon plus part of the work of the (at most
+    //       two) cases in triage at the horizon. This fails if the desks count busy time
+    //       wrongly (e.g. count an idle analyst, or a case twice).
+    // Lq, λ·Wq and Ls also get 99.9 % intervals against their exact values.
     let toml = r#"
 name = "little"
 [experiment]
 seed = 1961
-replications = 16
-days = 800
+replications = 30
+days = 9000
 [incidents]
 rate = "1.5/h"
 [watch]
@@ -334,46 +350,76 @@ watch_staff = 2
 name = "always"
 kind = "always"
 "#;
-    let (s, runs) = replicate(toml);
+    let s = scenario(toml);
     let horizon = s.experiment.horizon();
     let warmup = 20.0 * 86_400.0;
     let lambda = 1.5 / 3600.0;
     // The window ends a day before the horizon: every case alerted in it has left the
     // queue by then (with ρ = 0.75 a day-long wait is out of reach).
     let end = horizon - 86_400.0;
-    let mut lq = Vec::new();
-    let mut lambda_wq = Vec::new();
-    let mut diff = Vec::new();
-    let mut ls = Vec::new();
-    for run in &runs {
+    let per_run: Vec<[f64; 4]> = replicate_map(&s, |run| {
         let mut area = 0.0;
-        let mut waits = Vec::new();
-        for o in run.outcomes.iter().filter(|o| o.alert < end) {
-            assert!(
-                o.queue.is_finite(),
-                "a case alerted early is out of the queue"
+        let mut waits = 0.0;
+        let mut alerted = 0usize;
+        let (mut finished_work, mut open_work) = (0.0, 0.0);
+        for (inc, o) in run.incidents.iter().zip(&run.outcomes) {
+            match o.status {
+                Status::Responded => finished_work += inc.triage,
+                Status::Open => open_work += inc.triage,
+                Status::Missed => panic!("nothing is missed without a visibility window"),
+            }
+            if o.alert >= end {
+                continue;
+            }
+            assert_eq!(
+                o.status,
+                Status::Responded,
+                "a case alerted early has responded"
             );
-            area += ((o.alert + o.queue).min(end) - o.alert.max(warmup)).max(0.0);
+            let start = o.response - inc.triage;
+            area += (start.min(end) - o.alert.max(warmup)).max(0.0);
             if o.alert >= warmup {
-                waits.push(o.queue);
+                waits += o.queue;
+                alerted += 1;
             }
         }
+        let busy = run.totals.busy_secs[0];
+        // Sums of ~10⁵ terms of ~10³ s in another order: allow rounding (10⁻⁹ of it).
+        let eps = 1e-9 * busy;
+        assert!(
+            finished_work - eps <= busy && busy <= finished_work + open_work + eps,
+            "busy analyst-seconds {busy:.1} outside [{finished_work:.1}, {:.1}]: \
+             Little's law for the analysts fails on this sample path",
+            finished_work + open_work
+        );
         let l = area / (end - warmup);
-        let w = waits.iter().sum::<f64>() / waits.len() as f64;
-        lq.push(l);
-        lambda_wq.push(lambda * w);
-        diff.push(l - lambda * w);
-        ls.push(run.totals.busy_secs[0] / horizon);
-    }
-    assert_within(mean_ci(&lq), 27.0 / 14.0, "Lq (time-average)");
-    assert_within(mean_ci(&lambda_wq), 27.0 / 14.0, "λ·Wq");
-    let d = mean_ci(&diff);
-    assert!(
-        d.contains(0.0) || d.mean.abs() < 0.01,
-        "L − λW: {:.4} [{:.4}, {:.4}]",
+        let w = waits / alerted as f64;
+        [l, lambda * w, l - lambda * w, busy / horizon]
+    });
+    let col = |i: usize| per_run.iter().map(|r| r[i]).collect::<Vec<f64>>();
+    assert_exact(&col(0), 27.0 / 14.0, "Lq (time-average from timestamps)");
+    assert_exact(&col(1), 27.0 / 14.0, "λ·Wq (engine's queue column)");
+    // L − λW against 0: the interval must hold 0, and (no exact value to take 3 % of)
+    // be within 3 % of Lq.
+    let d = crate::textbook::Ci::of(&col(2));
+    println!(
+        "L − λW: mean {:.5}, 99.9 % CI [{:.5}, {:.5}], half-width {:.2} % of Lq",
         d.mean,
-        d.low,
-        d.high
+        d.low(),
+        d.high(),
+        100.0 * d.half / (27.0 / 14.0)
     );
-    assert_within(mean_ci(&ls), 1.5, "Ls (busy analysts)");
+    assert!(
+        d.low() <= 0.0 && 0.0 <= d.high(),
+        "L − λW = {:.5}, 99.9 % CI [{:.5}, {:.5}] excludes 0",
+        d.mean,
+        d.low(),
+        d.high()
+    );
+    assert!(
+        d.half <= 0.03 * 27.0 / 14.0,
+        "L − λW: half-width {:.5} is more than 3 % of the exact value of Lq",
+        d.half
+    );
+    assert_exact(&col(3), 1.5, "Ls (engine's busy analyst-seconds)");
 }

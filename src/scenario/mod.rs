@@ -110,7 +110,8 @@ pub enum IncidentSource {
     },
     /// A recorded trace (CSV).
     Trace {
-        /// The trace file, resolved against the scenario's folder.
+        /// The trace file: as written, or resolved against the scenario's folder by
+        /// [`Scenario::load`] when relative.
         path: PathBuf,
     },
 }
@@ -205,7 +206,8 @@ pub enum Desk {
         days: Weekdays,
         /// After-hours call-out delay, if any.
         callout: Option<Dist>,
-        /// Classes that get a call-out (bit i = class i).
+        /// Classes that get a call-out (bit i = class i): every bit when `callout` is
+        /// given without `callout_for`, none without `callout`.
         callout_for: u64,
     },
 }

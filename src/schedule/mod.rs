@@ -446,7 +446,7 @@ fn apply_outages(intervals: &mut Vec<(usize, f64, f64)>, spec: &ScheduleSpec, k:
 }
 
 /// The times each agency's referral desk is open by its own hours, as sorted disjoint
-/// intervals (empty for a 24/7 desk, which is always open).
+/// intervals; `None` for a 24/7 desk, which is always open.
 pub fn desk_hours(scenario: &Scenario) -> Vec<Option<Vec<(f64, f64)>>> {
     let horizon = Horizon::of(scenario);
     scenario

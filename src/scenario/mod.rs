@@ -22,11 +22,12 @@ use raw::RawScenario;
 pub use raw::{Anchor, Discipline, Fallback, InProgress, Kind};
 use units::{DAY, Dist, TimeOfDay, Weekdays};
 
-/// The built-in scenario, the growing roster of 2003 to 2016 (`scenarios/growing-roster.toml`),
-/// used when no scenario file is given. [`Scenario::default_study`] parses it.
+/// The built-in scenario: the text of `scenarios/growing-roster.toml` (the taskforce's
+/// roster as it grew from 2003 to 2016), for a study run without a scenario file.
+/// [`Scenario::default_study`] parses it.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/growing-roster.toml");
 
-/// The name under which errors and reports refer to [`DEFAULT_SCENARIO`].
+/// The file name that errors in [`DEFAULT_SCENARIO`] would show.
 const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).

@@ -378,24 +378,14 @@ impl IncidentFactory {
         }
     }
 
-    /// Replaces the seed (the `--seed` option).
-    pub fn set_seed(&mut self, seed: u64) {
-        self.seed = seed;
-    }
-
     /// The incidents of replication `replication`, in signal order.
     pub fn generate(&self, replication: u32) -> Vec<Incident> {
         self.stream(replication, 0).collect()
     }
 
-    /// The incidents of replication `replication` from random stream `stream`: stream 0
-    /// is the common one; others give independent incidents (to measure what common
-    /// random numbers gain).
-    pub fn generate_stream(&self, replication: u32, stream: u64) -> Vec<Incident> {
-        self.stream(replication, stream).collect()
-    }
-
-    /// The incidents of a replication and stream, generated as they are consumed.
+    /// The incidents of a replication from random stream `stream`, generated as they are
+    /// consumed: stream 0 is the common one that every cell replays; the others give
+    /// independent incidents.
     pub fn stream(&self, replication: u32, stream: u64) -> IncidentStream<'_> {
         let rep = u64::from(replication) | stream << 32;
         IncidentStream {

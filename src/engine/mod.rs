@@ -91,7 +91,8 @@ impl Outcome {
 
 /// Receives each incident's outcome as it is decided (in no particular order).
 pub trait Sink {
-    /// Called once per incident of the stream.
+    /// Called once per incident of the stream signalled before the horizon (later ones
+    /// are not simulated).
     fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome);
 }
 
@@ -127,7 +128,8 @@ pub struct EngineConfig {
     pub in_progress: InProgress,
     /// Handoff delay distribution.
     pub handoff: Dist,
-    /// Per agency: classes that get a call-out (bit mask), 0 for 24/7 desks.
+    /// Per agency: classes that get a call-out (bit mask); 0 for a desk without a
+    /// call-out, and for a 24/7 desk.
     pub callout_for: Vec<u64>,
     /// Per agency: desk opening intervals by its own hours (`None`: 24/7).
     pub desk_hours: Vec<Option<Vec<(f64, f64)>>>,
@@ -394,8 +396,9 @@ pub struct Simulation<'a, S: Sink> {
     totals: RunTotals,
 }
 
-/// Simulates one (schedule, agency count, replication) over a whole stream: every
-/// incident's outcome goes to `sink`; the desks' totals are returned.
+/// Simulates one (schedule, agency count, replication) over a whole stream: the outcome
+/// of every incident signalled before the horizon goes to `sink`; the desks' totals are
+/// returned.
 pub fn simulate<S: Sink>(
     config: &EngineConfig,
     plan: &CellPlan,
@@ -494,6 +497,9 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 next += 1;
                 continue;
             }
+            // Every signal at or before `now` has been released above, and the chunk's
+            // signals are at most `until`: when the loop stops, the rest of the chunk
+            // lies at or after the horizon and is never simulated.
             if now >= horizon || now >= until {
                 break;
             }
@@ -510,16 +516,6 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 self.boundary(now, mask);
                 self.next_boundary += 1;
             }
-        }
-        // Signals after the last event handled (their alerts are all at or after it).
-        while next < incidents.len() && incidents[next].signal < horizon {
-            self.signal(
-                first + next as u32,
-                &incidents[next],
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            );
-            next += 1;
         }
     }
 
@@ -828,7 +824,8 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 self.totals.busy_secs[d] += horizon - self.cases[slot as usize].service_start;
             }
         }
-        // (slot, desk it is at, whether it was alerted before the horizon)
+        // (slot, the desk it is at or on its way to; `None` before its alert, or while
+        // nobody holds the watch)
         let mut open: Vec<(u32, Option<u16>)> = Vec::new();
         while let Some(Reverse(e)) = self.events.pop() {
             match e.order().1 {

@@ -22,8 +22,9 @@ use raw::RawScenario;
 pub use raw::{Anchor, Discipline, Fallback, InProgress, Kind};
 use units::{DAY, Dist, TimeOfDay, Weekdays};
 
-/// The built-in scenario, the growing roster of 2003 to 2016 (`scenarios/growing-roster.toml`),
-/// used when no scenario file is given. [`Scenario::default_study`] parses it.
+/// The built-in scenario: the text of `scenarios/growing-roster.toml` (the taskforce's
+/// roster as it grew from 2003 to 2016), for a study run without a scenario file.
+/// [`Scenario::default_study`] parses it.
 pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/growing-roster.toml");
 
 /// The name under which errors and reports refer to [`DEFAULT_SCENARIO`].
@@ -110,7 +111,8 @@ pub enum IncidentSource {
     },
     /// A recorded trace (CSV).
     Trace {
-        /// The trace file, resolved against the scenario's folder.
+        /// The trace file: as written, or resolved against the scenario's folder by
+        /// [`Scenario::load`] when relative.
         path: PathBuf,
     },
 }
@@ -205,7 +207,8 @@ pub enum Desk {
         days: Weekdays,
         /// After-hours call-out delay, if any.
         callout: Option<Dist>,
-        /// Classes that get a call-out (bit i = class i).
+        /// Classes that get a call-out (bit i = class i): every bit when `callout` is
+        /// given without `callout_for`, none without `callout`.
         callout_for: u64,
     },
 }

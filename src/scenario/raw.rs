@@ -212,7 +212,7 @@ pub enum Anchor {
 pub enum Fallback {
     /// Nobody: the time becomes a gap.
     Gap,
-    /// The next member in roster order that is not out.
+    /// The next member in roster order that is not itself out at that time.
     Next,
 }
 

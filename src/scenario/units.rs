@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Exp, Gamma, LogNormal, Uniform, Weibull};
 use serde::{Deserialize, Deserializer, de};
 use statrs::function::gamma::gamma as gamma_fn;
 
-/// Seconds in a minute, hour, day and week.
+/// Seconds in a minute.
 pub const MINUTE: f64 = 60.0;
 /// Seconds in an hour.
 pub const HOUR: f64 = 3600.0;

@@ -16,7 +16,7 @@ use chrono::{DateTime, Datelike, Duration as ChronoDuration, NaiveDate, TimeZone
 use chrono_tz::{OffsetComponents, Tz};
 
 use crate::scenario::units::{DAY, HOUR, TimeOfDay, Weekdays};
-use crate::scenario::{Anchor, Desk, Fallback, Rule, Scenario, ScheduleSpec};
+use crate::scenario::{Anchor, Desk, Fallback, Outage, Rule, Scenario, ScheduleSpec};
 
 /// The members holding the watch over the horizon, as contiguous segments.
 #[derive(Debug, Clone, PartialEq)]
@@ -412,7 +412,9 @@ pub fn follow_the_sun_shifts(scenario: &Scenario, k: usize, at: DateTime<Utc>) -
     shifts
 }
 
-/// Removes outage time from members' intervals, and hands it to the fallback member.
+/// Removes outage time from members' intervals. Under fallback `gap` nobody takes it
+/// over; under `next` each piece of it goes to the next member that is not itself out
+/// during that piece ([`cover`]).
 fn apply_outages(intervals: &mut Vec<(usize, f64, f64)>, spec: &ScheduleSpec, k: usize) {
     for (index, outage) in spec.outages.iter().enumerate() {
         if outage.agency >= k {
@@ -434,22 +436,66 @@ fn apply_outages(intervals: &mut Vec<(usize, f64, f64)>, spec: &ScheduleSpec, k:
             moved.push((s.max(outage.from), e.min(outage.to)));
         }
         if outage.fallback == Fallback::Next {
-            // The next member in roster order that is not itself out at the same time.
-            let busy = |m: usize| {
-                spec.outages.iter().enumerate().any(|(j, o)| {
-                    j != index && o.agency == m && o.from < outage.to && o.to > outage.from
-                })
-            };
-            if let Some(next) = (1..k).map(|d| (outage.agency + d) % k).find(|&m| !busy(m)) {
-                kept.extend(moved.into_iter().map(|(s, e)| (next, s, e)));
+            let others: Vec<&Outage> = spec
+                .outages
+                .iter()
+                .enumerate()
+                .filter(|&(j, o)| j != index && o.agency < k && o.agency != outage.agency)
+                .map(|(_, o)| o)
+                .collect();
+            for (s, e) in moved {
+                kept.extend(
+                    cover(outage.agency, s, e, &others, k)
+                        .into_iter()
+                        .filter_map(|(holder, s, e)| holder.map(|m| (m, s, e))),
+                );
             }
         }
         *intervals = kept;
     }
 }
 
+/// Who takes over member `out`'s watch from `from` to `to` under fallback `next`, piece
+/// by piece: the next member in roster order (among the first `k`, wrapping round) that
+/// is not itself out during that piece, by `others` (the other members' outages); `None`
+/// for a piece during which every other member is out. The pieces are cut at every start
+/// and end of those outages, and neighbours with the same holder are joined.
+fn cover(
+    out: usize,
+    from: f64,
+    to: f64,
+    others: &[&Outage],
+    k: usize,
+) -> Vec<(Option<usize>, f64, f64)> {
+    let mut cuts: Vec<f64> = others
+        .iter()
+        .flat_map(|o| [o.from, o.to])
+        .filter(|&t| t > from && t < to)
+        .collect();
+    cuts.push(from);
+    cuts.push(to);
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    let mut pieces: Vec<(Option<usize>, f64, f64)> = Vec::new();
+    for w in cuts.windows(2) {
+        let (s, e) = (w[0], w[1]);
+        // Each other outage covers the whole piece or none of it.
+        let is_out = |m: usize| {
+            others
+                .iter()
+                .any(|o| o.agency == m && o.from < e && o.to > s)
+        };
+        let holder = (1..k).map(|d| (out + d) % k).find(|&m| !is_out(m));
+        match pieces.last_mut() {
+            Some(last) if last.0 == holder && last.2 == s => last.2 = e,
+            _ => pieces.push((holder, s, e)),
+        }
+    }
+    pieces
+}
+
 /// The times each agency's referral desk is open by its own hours, as sorted disjoint
-/// intervals (empty for a 24/7 desk, which is always open).
+/// intervals; `None` for a 24/7 desk, which is always open.
 pub fn desk_hours(scenario: &Scenario) -> Vec<Option<Vec<(f64, f64)>>> {
     let horizon = Horizon::of(scenario);
     scenario

@@ -668,3 +668,97 @@ fn schedule_command_rejects_a_bad_agency_count() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected 1 to 4"));
 }
+
+/// Members a, b, c (UTC) in roster order; b holds 08:00-16:00, a the hours before and
+/// c the hours after; `outages` go on that `blocks` schedule.
+fn abc_blocks_with(outages: &str) -> Scenario {
+    let members = [("a", "UTC"), ("b", "UTC"), ("c", "UTC")];
+    scenario(
+        &members,
+        "2026-01-05",
+        28,
+        &format!(
+            r#"
+[[schedule]]
+name = "abc"
+kind = "blocks"
+blocks = [ {{ agency = "a", from = "00:00", to = "08:00" }}, {{ agency = "b", from = "08:00", to = "16:00" }}, {{ agency = "c", from = "16:00", to = "24:00" }} ]
+outages = [ {outages} ]
+"#
+        ),
+    )
+}
+
+#[test]
+fn next_skips_a_member_only_while_it_is_itself_out() {
+    // b is out 12-18 January and c 15-25 January. Until c's outage starts, c (the next
+    // after b) takes b's block; from the 15th, with c out too, a does; from the 19th b
+    // is back.
+    let s = abc_blocks_with(
+        r#"{ agency = "b", from = "2026-01-12", to = "2026-01-18", fallback = "next" },
+            { agency = "c", from = "2026-01-15", to = "2026-01-25", fallback = "next" }"#,
+    );
+    let h = Horizon::of(&s);
+    let c = coverage(&s);
+    well_formed(&c);
+    let at = |text: &str| c.mask_at(h.secs(utc(text)));
+    // At noon, in b's block.
+    assert_eq!(
+        at("2026-01-13T12:00:00Z"),
+        0b100,
+        "c covers for b on 13 January"
+    );
+    assert_eq!(
+        at("2026-01-14T15:59:00Z"),
+        0b100,
+        "c covers for b on 14 January"
+    );
+    assert_eq!(
+        at("2026-01-15T08:00:00Z"),
+        0b001,
+        "c is out: a covers for b"
+    );
+    assert_eq!(
+        at("2026-01-16T12:00:00Z"),
+        0b001,
+        "c is out: a covers for b"
+    );
+    assert_eq!(at("2026-01-20T12:00:00Z"), 0b010, "b is back");
+    // c's own block: its own until the 15th, then a's (the next after c, wrapping).
+    assert_eq!(at("2026-01-13T20:00:00Z"), 0b100);
+    assert_eq!(at("2026-01-16T20:00:00Z"), 0b001);
+    assert_eq!(at("2026-01-20T20:00:00Z"), 0b001);
+    assert_eq!(at("2026-01-26T20:00:00Z"), 0b100);
+    assert!(of_kind(&c, 3, IntervalKind::Gap).is_empty());
+    assert!(of_kind(&c, 3, IntervalKind::Overlap).is_empty());
+    // c held b's block on 12-14 January and its own on 5-14 and 26-1 February.
+    assert_eq!(c.held_secs(2), (3.0 + 10.0 + 7.0) * 8.0 * HOUR);
+}
+
+#[test]
+fn next_leaves_a_gap_while_every_other_member_is_out_too() {
+    // b is out 12-18 January, a 13-14 and c 13-20, all with fallback next: on 13 and
+    // 14 January every member is out, and nobody holds the watch.
+    let s = abc_blocks_with(
+        r#"{ agency = "a", from = "2026-01-13", to = "2026-01-14", fallback = "next" },
+            { agency = "b", from = "2026-01-12", to = "2026-01-18", fallback = "next" },
+            { agency = "c", from = "2026-01-13", to = "2026-01-20", fallback = "next" }"#,
+    );
+    let h = Horizon::of(&s);
+    let c = coverage(&s);
+    well_formed(&c);
+    let at = |text: &str| c.mask_at(h.secs(utc(text)));
+    assert_eq!(at("2026-01-12T12:00:00Z"), 0b100, "c covers for b");
+    assert_eq!(at("2026-01-13T12:00:00Z"), 0, "everyone is out");
+    assert_eq!(at("2026-01-14T04:00:00Z"), 0, "everyone is out");
+    assert_eq!(
+        at("2026-01-15T12:00:00Z"),
+        0b001,
+        "a is back and covers for b"
+    );
+    assert_eq!(at("2026-01-16T20:00:00Z"), 0b001, "and for c");
+    let gaps = of_kind(&c, 3, IntervalKind::Gap);
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(h.instant(gaps[0].start), utc("2026-01-13T00:00:00Z"));
+    assert_eq!(h.instant(gaps[0].end), utc("2026-01-15T00:00:00Z"));
+}

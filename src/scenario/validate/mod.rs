@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use toml::Spanned;
 
 use super::error::{Source, hint};
-use super::raw::RawScenario;
+use super::raw::{RawReferral, RawScenario, RawWatch};
 use super::units::Dist;
 use super::{
     Discipline, InProgress, IncidentSource, MAX_INCIDENTS, Referral, Scenario, ScenarioError,
@@ -67,6 +67,25 @@ pub(super) fn polish_toml_message(message: &str) -> String {
         text.push_str("; expected each key and each [table] once");
     }
     text
+}
+
+/// `[watch]` beyond the class defaults (`detect`, `triage`), which go to the classes.
+fn watch(raw: RawWatch) -> Watch {
+    Watch {
+        handoff: raw.handoff.unwrap_or(Dist::Const(0.0)),
+        discipline: raw.discipline.unwrap_or(Discipline::Priority),
+        preemptive: raw.preemptive.unwrap_or(false),
+        in_progress: raw.in_progress_at_handoff.unwrap_or(InProgress::Finish),
+    }
+}
+
+/// `[referral]`: every stage instantaneous unless given.
+fn referral(raw: RawReferral) -> Referral {
+    Referral {
+        domestic: raw.domestic.unwrap_or(Dist::Const(0.0)),
+        international: raw.international.unwrap_or(Dist::Const(0.0)),
+        non_member_police: raw.non_member_police.unwrap_or(Dist::Const(0.0)),
+    }
 }
 
 /// Walks a parsed scenario file, collecting its problems.
@@ -148,20 +167,6 @@ impl Validator<'_> {
 
         let trace = matches!(incidents.source, IncidentSource::Trace { .. });
         let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace));
-        let watch = Watch {
-            handoff: raw.watch.handoff.unwrap_or(Dist::Const(0.0)),
-            discipline: raw.watch.discipline.unwrap_or(Discipline::Priority),
-            preemptive: raw.watch.preemptive.unwrap_or(false),
-            in_progress: raw
-                .watch
-                .in_progress_at_handoff
-                .unwrap_or(InProgress::Finish),
-        };
-        let referral = Referral {
-            domestic: raw.referral.domestic.unwrap_or(Dist::Const(0.0)),
-            international: raw.referral.international.unwrap_or(Dist::Const(0.0)),
-            non_member_police: raw.referral.non_member_police.unwrap_or(Dist::Const(0.0)),
-        };
         Some(Scenario {
             name,
             description: raw.description,
@@ -169,8 +174,8 @@ impl Validator<'_> {
             hash: content_hash(self.source.text),
             experiment,
             incidents,
-            watch,
-            referral,
+            watch: watch(raw.watch),
+            referral: referral(raw.referral),
             agencies,
             schedules,
             sweep: sweep.flatten(),

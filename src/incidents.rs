@@ -18,17 +18,14 @@ use crate::scenario::units::{Dist, MINUTE, TimeOfDay};
 use crate::scenario::{Desk, IncidentSource, Scenario};
 use crate::schedule::{Horizon, local_instant};
 
-/// Jurisdiction code of incidents owned by no roster country.
-pub const REST_OF_WORLD: u16 = u16::MAX;
-
 /// One incident with every draw the engine may need. Times are seconds from the horizon
 /// start; durations are seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Incident {
     /// When the signal appears online.
     pub signal: f64,
-    /// Responsible roster agency, or [`REST_OF_WORLD`].
-    pub jurisdiction: u16,
+    /// Responsible roster agency (its index); `None` for the rest of the world.
+    pub jurisdiction: Option<u16>,
     /// Severity class index (priority order).
     pub class: u8,
     /// How long the signal stays detectable.
@@ -49,8 +46,18 @@ pub struct Incident {
     pub police: f64,
     /// A non-member's police response.
     pub non_member_police: f64,
-    /// Seed for the handoff delays, drawn when the case passes between desks.
-    pub handoff_seed: u64,
+    /// Where its handoff delays come from, drawn when the case passes between desks.
+    pub handoff: HandoffDraw,
+}
+
+/// Where an incident's handoff delays come from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HandoffDraw {
+    /// Drawn from the handoff distribution with a stream of the incident's own, seeded
+    /// so.
+    Seeded(u64),
+    /// A recorded trace's value, the same at every handoff (seconds).
+    Recorded(f64),
 }
 
 /// A seed derived from the master seed and a path of indices (SplitMix64 finaliser).
@@ -82,7 +89,7 @@ pub struct ArrivalModel {
     /// `jurisdictions.len()` cumulative probabilities per piece.
     cumulative: Vec<f64>,
     /// The jurisdiction codes that can own incidents.
-    jurisdictions: Vec<u16>,
+    jurisdictions: Vec<Option<u16>>,
     horizon: f64,
 }
 
@@ -119,12 +126,12 @@ impl ArrivalModel {
         for (j, agency) in scenario.agencies.iter().enumerate() {
             if agency.weight > 0.0 {
                 steps.push(local_steps(agency.tz, agency.weight, true));
-                jurisdictions.push(j as u16);
+                jurisdictions.push(Some(j as u16));
             }
         }
         if inc.rest_of_world > 0.0 {
             steps.push(local_steps(chrono_tz::Tz::UTC, inc.rest_of_world, false));
-            jurisdictions.push(REST_OF_WORLD);
+            jurisdictions.push(None);
         }
         let mut bounds: Vec<f64> = steps
             .iter()
@@ -199,9 +206,9 @@ pub struct ArrivalStream<'a> {
 }
 
 impl Iterator for ArrivalStream<'_> {
-    type Item = (f64, u16);
+    type Item = (f64, Option<u16>);
 
-    fn next(&mut self) -> Option<(f64, u16)> {
+    fn next(&mut self) -> Option<(f64, Option<u16>)> {
         let m = self.model;
         if self.piece == m.starts.len() {
             return None;
@@ -261,8 +268,8 @@ struct AgencyDraws {
 pub struct RecordedIncident {
     /// Seconds from the horizon start.
     pub signal: f64,
-    /// Roster index or [`REST_OF_WORLD`].
-    pub jurisdiction: u16,
+    /// Roster index; `None` for the rest of the world.
+    pub jurisdiction: Option<u16>,
     /// Class index.
     pub class: u8,
     /// Fixed draws, in the order of [`TRACE_DRAW_COLUMNS`] (seconds); `None` to draw.
@@ -401,7 +408,7 @@ impl IncidentFactory {
         rep: u64,
         index: u64,
         signal: f64,
-        jurisdiction: u16,
+        jurisdiction: Option<u16>,
         class: Option<u8>,
         fixed: &[Option<f64>; 10],
     ) -> Incident {
@@ -416,7 +423,7 @@ impl IncidentFactory {
                 .min(self.classes.len() - 1) as u8
         });
         let c = &self.classes[class as usize];
-        let own = self.agencies.get(jurisdiction as usize);
+        let own = jurisdiction.and_then(|j| self.agencies.get(usize::from(j)));
         let take = |slot: usize, dist: &Dist, rng: &mut Xoshiro256PlusPlus| {
             let v = dist.sample(rng);
             fixed[slot].unwrap_or(v)
@@ -435,11 +442,11 @@ impl IncidentFactory {
             callout: take(6, own.map_or(&zero, |a| &a.callout), &mut rng),
             police: take(7, own.map_or(&zero, |a| &a.police), &mut rng),
             non_member_police: take(8, &self.non_member_police, &mut rng),
-            handoff_seed: match fixed[9] {
-                // A recorded handoff delay is kept as a negative marker seed: see
-                // `handoff_delay`.
-                Some(h) => HANDOFF_FIXED | h.to_bits() >> 1,
-                None => rng.next_u64() & !HANDOFF_FIXED,
+            handoff: match fixed[9] {
+                Some(h) => HandoffDraw::Recorded(h),
+                // The top bit is cleared as it always has been, so that seeds (and
+                // results) stay those of earlier versions.
+                None => HandoffDraw::Seeded(rng.next_u64() & !(1 << 63)),
             },
         }
     }
@@ -482,18 +489,17 @@ impl Iterator for IncidentStream<'_> {
     }
 }
 
-const HANDOFF_FIXED: u64 = 1 << 63;
-
 /// The `n`-th handoff delay of an incident (seconds): a recorded value, or a fresh draw
 /// from a stream of the incident's own.
 pub fn handoff_delay(incident: &Incident, n: u32, dist: &Dist) -> f64 {
-    if incident.handoff_seed & HANDOFF_FIXED != 0 {
-        return f64::from_bits((incident.handoff_seed & !HANDOFF_FIXED) << 1);
-    }
+    let seed = match incident.handoff {
+        HandoffDraw::Recorded(h) => return h,
+        HandoffDraw::Seeded(seed) => seed,
+    };
     if dist.is_zero() {
         return 0.0;
     }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(incident.handoff_seed ^ mix(u64::from(n) + 1));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ mix(u64::from(n) + 1));
     dist.sample(&mut rng)
 }
 
@@ -600,10 +606,10 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
         let signal = horizon.secs(signal.with_timezone(&chrono::Utc));
         let owner = field(columns[1]);
         let jurisdiction = match owner {
-            "rest_of_world" | "" => REST_OF_WORLD,
-            id => ids.iter().position(|a| *a == id).ok_or_else(|| {
+            "rest_of_world" | "" => None,
+            id => Some(ids.iter().position(|a| *a == id).ok_or_else(|| {
                 fail(row, "jurisdiction", format!("\"{id}\" is not an agency of the scenario; expected one of {} or rest_of_world", ids.join(", ")))
-            })? as u16,
+            })? as u16),
         };
         let severity = field(columns[2]);
         let class = classes.iter().position(|c| *c == severity).ok_or_else(|| {

@@ -10,7 +10,7 @@ mod queue;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::incidents::{Incident, REST_OF_WORLD, handoff_delay};
+use crate::incidents::{Incident, handoff_delay};
 use crate::scenario::units::Dist;
 use crate::scenario::{Desk, Discipline, InProgress, Scenario};
 use crate::schedule::{Coverage, desk_hours};
@@ -294,10 +294,30 @@ fn merge_intervals(mut v: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 /// Event kinds, in the order they are handled at equal times: a triage that ends at a
 /// boundary ends before the watch changes hands, and a case that arrives at a boundary
 /// goes to the incoming desk.
-const EV_SERVICE_DONE: u8 = 0;
-const EV_BOUNDARY: u8 = 1;
-const EV_HANDOFF_ARRIVE: u8 = 2;
-const EV_ALERT: u8 = 3;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+enum EventKind {
+    /// A triage ends (if the case's version still matches).
+    ServiceDone = 0,
+    /// The watch changes hands (never queued: boundaries come from the timeline).
+    Boundary = 1,
+    /// A case passed at a handoff reaches its new desk.
+    HandoffArrive = 2,
+    /// The watch detects an incident.
+    Alert = 3,
+}
+
+impl EventKind {
+    /// The kind packed in an event's key (two bits).
+    fn from_bits(bits: u8) -> EventKind {
+        match bits & 3 {
+            0 => EventKind::ServiceDone,
+            1 => EventKind::Boundary,
+            2 => EventKind::HandoffArrive,
+            _ => EventKind::Alert,
+        }
+    }
+}
 
 /// A queued event. Its order is one packed integer: time, then kind, then a sequence
 /// number that keeps equal times first in, first out (and the run deterministic).
@@ -311,17 +331,20 @@ struct Event {
 }
 
 impl Event {
-    fn new(time: f64, kind: u8, seq: u64, subject: u32, extra: u32) -> Event {
+    fn new(time: f64, kind: EventKind, seq: u64, subject: u32, extra: u32) -> Event {
         Event {
-            key: u128::from(time_key(time)) << 64 | u128::from(kind) << 62 | u128::from(seq),
+            key: u128::from(time_key(time)) << 64 | u128::from(kind as u8) << 62 | u128::from(seq),
             subject,
             extra,
         }
     }
 
     /// (time bits, kind): what decides the order against a boundary.
-    fn order(&self) -> (u64, u8) {
-        ((self.key >> 64) as u64, (self.key >> 62) as u8 & 3)
+    fn order(&self) -> (u64, EventKind) {
+        (
+            (self.key >> 64) as u64,
+            EventKind::from_bits((self.key >> 62) as u8),
+        )
     }
 }
 
@@ -358,8 +381,8 @@ struct Case {
     index: u32,
     incident: Incident,
     /// Desk the case is at (or last was at, while waiting for the watch);
-    /// `u16::MAX` before it reaches any desk.
-    desk: u16,
+    /// `None` before it reaches any desk.
+    desk: Option<u16>,
     remaining: f64,
     handoff: f64,
     handoffs: u32,
@@ -457,7 +480,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         }
     }
 
-    fn push(&mut self, time: f64, kind: u8, subject: u32, extra: u32) {
+    fn push(&mut self, time: f64, kind: EventKind, subject: u32, extra: u32) {
         self.seq += 1;
         self.events
             .push(Reverse(Event::new(time, kind, self.seq, subject, extra)));
@@ -477,7 +500,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 .get(self.next_boundary)
                 .copied()
                 .unwrap_or(f64::INFINITY);
-            let boundary = (time_key(boundary_time.min(f64::MAX)), EV_BOUNDARY);
+            let boundary = (time_key(boundary_time.min(f64::MAX)), EventKind::Boundary);
             let event = self.events.peek().map(|Reverse(e)| e.order());
             let take_event = matches!(event, Some(e) if e < boundary);
             let now = if take_event {
@@ -506,10 +529,10 @@ impl<'a, S: Sink> Simulation<'a, S> {
             if take_event {
                 let Reverse(e) = self.events.pop().expect("peeked");
                 match e.order().1 {
-                    EV_SERVICE_DONE => self.service_done(now, e.subject, e.extra),
-                    EV_HANDOFF_ARRIVE => self.arrive(now, e.subject, e.extra as usize),
-                    EV_ALERT => self.alert(now, e.subject),
-                    _ => unreachable!("boundaries are not queued"),
+                    EventKind::ServiceDone => self.service_done(now, e.subject, e.extra),
+                    EventKind::HandoffArrive => self.arrive(now, e.subject, e.extra as usize),
+                    EventKind::Alert => self.alert(now, e.subject),
+                    EventKind::Boundary => unreachable!("boundaries are not queued"),
                 }
             } else {
                 let mask = self.plan.coverage.masks[self.next_boundary];
@@ -566,7 +589,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             let slot = self.new_case(Case {
                 index,
                 incident: *inc,
-                desk: u16::MAX,
+                desk: None,
                 remaining: inc.triage,
                 handoff: 0.0,
                 handoffs: 0,
@@ -577,7 +600,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             if alert < next_event && alert <= next_signal {
                 self.alert(alert, slot);
             } else {
-                self.push(alert, EV_ALERT, slot, 0);
+                self.push(alert, EventKind::Alert, slot, 0);
             }
         }
     }
@@ -588,18 +611,16 @@ impl<'a, S: Sink> Simulation<'a, S> {
         if mask == 0 {
             return None;
         }
-        let j = self.cases[slot as usize].incident.jurisdiction;
-        if j != REST_OF_WORLD && (j as usize) < 64 && mask & (1 << j) != 0 {
-            Some(j as usize)
-        } else {
-            Some(mask.trailing_zeros() as usize)
+        match self.cases[slot as usize].incident.jurisdiction {
+            Some(j) if j < 64 && mask & (1 << j) != 0 => Some(usize::from(j)),
+            _ => Some(mask.trailing_zeros() as usize),
         }
     }
 
     fn alert(&mut self, now: f64, slot: u32) {
         match self.route(slot, self.mask) {
             Some(d) => {
-                self.cases[slot as usize].desk = d as u16;
+                self.cases[slot as usize].desk = Some(d as u16);
                 self.enqueue(now, slot, d);
             }
             None => self.pool.push(self.cases[slot as usize].key, slot),
@@ -669,7 +690,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             self.desks[d].serving.push(slot);
             let hour = ((now / 3600.0) as u64 % 24) as usize;
             self.totals.starts_by_hour[d][hour] += 1;
-            self.push(end, EV_SERVICE_DONE, slot, version);
+            self.push(end, EventKind::ServiceDone, slot, version);
         }
     }
 
@@ -678,7 +699,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         if case.version != version {
             return; // preempted or transferred since this completion was planned
         }
-        let d = case.desk as usize;
+        let d = usize::from(case.desk.expect("a case in triage is at a desk"));
         let serving = &mut self.desks[d].serving;
         let pos = serving
             .iter()
@@ -695,10 +716,11 @@ impl<'a, S: Sink> Simulation<'a, S> {
     /// Triage is done at desk `d`: referral, desk and police follow without contention.
     fn finish_case(&mut self, now: f64, case: &Case, d: usize) {
         let inc = &case.incident;
-        let j = inc.jurisdiction;
-        let member = j != REST_OF_WORLD && (j as usize) < self.plan.k;
-        let (referral, desk, police) = if member {
-            let j = j as usize;
+        let member = inc
+            .jurisdiction
+            .map(usize::from)
+            .filter(|&j| j < self.plan.k);
+        let (referral, desk, police) = if let Some(j) = member {
             let referral = if j == d {
                 inc.domestic
             } else {
@@ -744,7 +766,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
     /// A handed-off case reaches desk `d`.
     fn arrive(&mut self, now: f64, slot: u32, d: usize) {
         if self.mask & (1 << d) != 0 {
-            self.cases[slot as usize].desk = d as u16;
+            self.cases[slot as usize].desk = Some(d as u16);
             self.enqueue(now, slot, d);
             return;
         }
@@ -752,7 +774,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         match self.route(slot, self.mask) {
             Some(to) => self.pass(now, slot, to),
             None => {
-                self.cases[slot as usize].desk = d as u16;
+                self.cases[slot as usize].desk = Some(d as u16);
                 let key = self.cases[slot as usize].key;
                 self.pool.push(key, slot);
             }
@@ -766,7 +788,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         case.handoffs += 1;
         case.handoff += delay;
         self.totals.cases_moved += 1;
-        self.push(now + delay, EV_HANDOFF_ARRIVE, slot, to as u32);
+        self.push(now + delay, EventKind::HandoffArrive, slot, to as u32);
     }
 
     /// The set of members holding the watch changes.
@@ -805,8 +827,12 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 }
                 // A case that was never at a desk, or goes back to its own, moves
                 // without a handoff.
-                Some(to) if [to as u16, u16::MAX].contains(&self.cases[slot as usize].desk) => {
-                    self.cases[slot as usize].desk = to as u16;
+                Some(to)
+                    if self.cases[slot as usize]
+                        .desk
+                        .is_none_or(|d| usize::from(d) == to) =>
+                {
+                    self.cases[slot as usize].desk = Some(to as u16);
                     self.enqueue(now, slot, to);
                 }
                 Some(to) => self.pass(now, slot, to),
@@ -829,11 +855,11 @@ impl<'a, S: Sink> Simulation<'a, S> {
         let mut open: Vec<(u32, Option<u16>)> = Vec::new();
         while let Some(Reverse(e)) = self.events.pop() {
             match e.order().1 {
-                EV_ALERT => open.push((e.subject, None)),
-                EV_SERVICE_DONE if self.cases[e.subject as usize].version == e.extra => {
-                    open.push((e.subject, Some(self.cases[e.subject as usize].desk)));
+                EventKind::Alert => open.push((e.subject, None)),
+                EventKind::ServiceDone if self.cases[e.subject as usize].version == e.extra => {
+                    open.push((e.subject, self.cases[e.subject as usize].desk));
                 }
-                EV_HANDOFF_ARRIVE => open.push((e.subject, Some(e.extra as u16))),
+                EventKind::HandoffArrive => open.push((e.subject, Some(e.extra as u16))),
                 _ => {}
             }
         }

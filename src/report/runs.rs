@@ -2,7 +2,6 @@
 
 use crate::engine::Status;
 use crate::experiment::{RunResult, Study};
-use crate::incidents::REST_OF_WORLD;
 use crate::report::rows::{IncidentRow, Num, RunRow};
 use crate::report::write::rfc3339;
 use crate::schedule::Horizon;
@@ -60,12 +59,9 @@ pub fn incident_rows<'a>(
             String::new()
         }
     };
-    let agency = |j: u16| {
-        if j == REST_OF_WORLD {
-            "rest_of_world".to_string()
-        } else {
-            s.agencies[j as usize].id.clone()
-        }
+    let agency = |j: Option<u16>| match j {
+        Some(j) => s.agencies[usize::from(j)].id.clone(),
+        None => "rest_of_world".to_string(),
     };
     results.iter().flat_map(move |r| {
         let key = cell_key(study, r.variant, r.cell);
@@ -83,7 +79,7 @@ pub fn incident_rows<'a>(
                 incident: *index,
                 jurisdiction: agency(inc.jurisdiction),
                 severity: s.incidents.classes[inc.class as usize].name.clone(),
-                watch_agency: o.watch_agency.map(agency).unwrap_or_default(),
+                watch_agency: o.watch_agency.map(|w| agency(Some(w))).unwrap_or_default(),
                 outcome: o.status.as_str().to_string(),
                 signal_at: at(inc.signal),
                 alert_at: at(o.alert),

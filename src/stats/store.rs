@@ -94,7 +94,7 @@ mod tests {
             let signal = f64::from(i) * 1000.0;
             let incident = Incident {
                 signal,
-                jurisdiction: 0,
+                jurisdiction: Some(0),
                 class: (i % 2) as u8,
                 visibility: f64::INFINITY,
                 detect: 60.0,
@@ -105,7 +105,7 @@ mod tests {
                 callout: 0.0,
                 police: f64::from(i) * 100.0,
                 non_member_police: 0.0,
-                handoff_seed: 0,
+                handoff: crate::incidents::HandoffDraw::Seeded(0),
             };
             let status = if i % 7 == 0 {
                 Status::Missed

@@ -3,7 +3,7 @@
 use crate::common::watchsim;
 use watchsim::engine::{CellPlan, Collect, EngineConfig, Status, simulate};
 use watchsim::experiment::Study;
-use watchsim::incidents::{IncidentFactory, REST_OF_WORLD};
+use watchsim::incidents::IncidentFactory;
 use watchsim::scenario::Scenario;
 use watchsim::schedule;
 
@@ -54,8 +54,8 @@ fn every_incident_ends_once_with_the_stages_it_drew() {
                             // timestamps, must not be negative (a case cannot finish
                             // sooner than its work allows).
                             let d = o.watch_agency.expect("a triaging member") as usize;
-                            let j = inc.jurisdiction as usize;
-                            let member = inc.jurisdiction != REST_OF_WORLD && j < k;
+                            let j = inc.jurisdiction.map_or(usize::MAX, usize::from);
+                            let member = j < k;
                             assert_eq!(o.triage, inc.triage, "triage is the drawn work");
                             let (referral, police) = match (member, j == d) {
                                 (true, true) => (inc.domestic, inc.police),

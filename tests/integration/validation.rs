@@ -244,7 +244,7 @@ kind = "always"
         .map(|r| {
             let mut counts = [[0.0f64; 168]; 2];
             for i in factory.generate(r) {
-                let j = usize::from(i.jurisdiction);
+                let j = usize::from(i.jurisdiction.expect("both countries are on the roster"));
                 counts[j][cell(j, i.signal)] += 1.0;
             }
             counts

@@ -734,3 +734,66 @@ fn more_than_64_severity_classes_are_refused_even_when_a_desk_names_the_65th() {
         ],
     );
 }
+
+#[test]
+fn a_report_folder_with_a_header_only_summary_is_bad_input() {
+    // Once a panic (index out of bounds) when weekly.csv was also there.
+    let d = dir("header-only-summary");
+    let out = d.join("out");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    assert!(
+        watchsim(&["run", "s.toml", "-q", "--out", "out"], &d)
+            .status
+            .success()
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let header = summary.lines().next().unwrap();
+    std::fs::write(out.join("summary.csv"), format!("{header}\n")).unwrap();
+    let stderr = fails(&watchsim(&["report", "out"], &d), 2);
+    contains_all(&stderr, &["summary.csv", "no rows"]);
+    // A file with other columns is refused the same way, naming its columns.
+    std::fs::write(out.join("summary.csv"), summary).unwrap();
+    std::fs::write(out.join("weekly.csv"), "week,n\n1,2\n").unwrap();
+    let stderr = fails(&watchsim(&["report", "out"], &d), 2);
+    contains_all(&stderr, &["weekly.csv", "week,n", "watchsim writes"]);
+}
+
+#[test]
+fn merge_of_a_part_claiming_billions_of_shards_is_refused_without_allocating_them() {
+    let d = dir("huge-shard-count");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let run = watchsim(
+        &["run", "s.toml", "-q", "--out", "out", "--shard", "0/2"],
+        &d,
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let part = d.join("out/parts/shard-0-of-2");
+    let manifest = std::fs::read_to_string(part.join("manifest.json")).unwrap();
+    // "shard": [0, 2], pretty-printed one number a line.
+    let huge = manifest.replace("\n    2\n  ]", "\n    4294967295\n  ]");
+    assert_ne!(huge, manifest, "the manifest records the shard count");
+    std::fs::write(part.join("manifest.json"), huge).unwrap();
+    let stderr = fails(&watchsim(&["merge", "out/parts/shard-0-of-2"], &d), 2);
+    contains_all(&stderr, &["missing shards", "4294967295"]);
+}
+
+#[test]
+fn sweep_values_are_reported_in_the_scenario_s_order_not_as_strings() {
+    let d = dir("sweep-order");
+    let text = format!("{BASE}\n[sweep]\nparameter = \"watch_staff\"\nvalues = [2, 10]\n");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    let out = watchsim(&["run", "s.toml", "-q", "--out", "out"], &d);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let two = stdout.find("= 2").expect("the value 2 is reported");
+    let ten = stdout.find("= 10").expect("the value 10 is reported");
+    assert!(two < ten, "2 comes before 10:\n{stdout}");
+}

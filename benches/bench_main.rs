@@ -13,7 +13,7 @@ use watchsim::incidents::{Incident, IncidentFactory};
 use watchsim::report::summary::{by_cell, comparisons, summary_rows};
 use watchsim::scenario::Scenario;
 use watchsim::schedule;
-use watchsim::stats::RunStats;
+use watchsim::stats::{RunSetup, RunStats};
 
 /// The M/M/4 reduction: one agency on `always`, four analysts, exp(mean = 1h) triage at
 /// 3.6/h, every other delay zero. 1 000 000 incidents is about 11 574 days.
@@ -64,12 +64,14 @@ fn bench_engine(c: &mut Criterion, name: &str, scenario: &Scenario, schedule_nam
     group.bench_function(name, |b| {
         b.iter_batched(
             || {
-                RunStats::new(
-                    scenario.incidents.classes.len(),
-                    &exp.sla,
-                    exp.warmup,
-                    exp.horizon(),
-                )
+                RunStats::new(&RunSetup {
+                    classes: scenario.incidents.classes.len(),
+                    sla: exp.sla.clone(),
+                    warmup: exp.warmup,
+                    horizon: exp.horizon(),
+                    members: k,
+                    windows: Vec::new(),
+                })
             },
             |mut stats| {
                 let totals = simulate(&config, &plan, &incidents, &mut stats);
@@ -152,11 +154,7 @@ fn default_study(c: &mut Criterion) {
     // The default study with 2 replications instead of 10, simulation and statistics.
     let s = scenario(&DEFAULT_STUDY.replace("replications = 10", "replications = 2"));
     let study = Study::new(s).expect("synthetic");
-    let n: u64 = study
-        .run(false)
-        .iter()
-        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
-        .sum();
+    let n: u64 = study.run(false).iter().map(|r| r.stats.counted()).sum();
     let mut group = c.benchmark_group("study");
     group.throughput(Throughput::Elements(n));
     group.sample_size(10);
@@ -176,11 +174,7 @@ fn sweep_threads(c: &mut Criterion) {
     let text =
         include_str!("../scenarios/staffing.toml").replace("replications = 20", "replications = 4");
     let study = Study::new(scenario(&text)).expect("synthetic");
-    let n: u64 = study
-        .run(false)
-        .iter()
-        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
-        .sum();
+    let n: u64 = study.run(false).iter().map(|r| r.stats.counted()).sum();
     let mut group = c.benchmark_group("sweep");
     group.throughput(Throughput::Elements(n));
     group.sample_size(10);

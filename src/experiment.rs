@@ -8,7 +8,7 @@ use crate::incidents::{Incident, IncidentFactory, TraceError};
 use crate::scenario::units::Dist;
 use crate::scenario::{IncidentSource, Scenario, Stage, SweepParameter};
 use crate::schedule;
-use crate::stats::RunStats;
+use crate::stats::{RunSetup, RunStats};
 
 /// One value of a sweep (or the scenario as written): its engine view and incidents.
 pub struct Variant {
@@ -118,6 +118,44 @@ impl Study {
             .map(|(label, _)| label.clone())
     }
 
+    /// The dated outage windows of the study's schedules, each once: (member, start,
+    /// end), in seconds, sorted. Incidents signalled in them are summarised apart so
+    /// that every schedule can be compared over the same incidents.
+    pub fn outage_windows(&self) -> Vec<(usize, f64, f64)> {
+        let mut windows: Vec<(usize, f64, f64)> = Vec::new();
+        for &s in &self.scenario.experiment.schedules {
+            for o in &self.scenario.schedules[s].outages {
+                let w = (o.agency, o.from, o.to);
+                if !windows.contains(&w) {
+                    windows.push(w);
+                }
+            }
+        }
+        windows.sort_by(|a, b| {
+            (a.1, a.2, a.0)
+                .partial_cmp(&(b.1, b.2, b.0))
+                .expect("finite")
+        });
+        windows
+    }
+
+    /// What a run of `cell` summarises.
+    pub fn run_setup(&self, cell: usize) -> RunSetup {
+        let exp = &self.scenario.experiment;
+        RunSetup {
+            classes: self.scenario.incidents.classes.len(),
+            sla: exp.sla.clone(),
+            warmup: exp.warmup,
+            horizon: exp.horizon(),
+            members: self.cells[cell].k,
+            windows: self
+                .outage_windows()
+                .iter()
+                .map(|&(_, a, b)| (a, b))
+                .collect(),
+        }
+    }
+
     /// The work items: one per (variant, replication), each running every cell.
     pub fn items(&self) -> Vec<(usize, u32)> {
         let replications = self.replications();
@@ -171,12 +209,11 @@ impl Study {
     ) -> Vec<RunResult> {
         let v = &self.variants[variant];
         let exp = &self.scenario.experiment;
-        let classes = self.scenario.incidents.classes.len();
         let mut sims: Vec<Simulation<CellSink>> = cells
             .iter()
             .map(|&c| {
                 let sink = CellSink {
-                    stats: RunStats::new(classes, &exp.sla, exp.warmup, exp.horizon()),
+                    stats: RunStats::new(&self.run_setup(c)),
                     trace: trace.then(Vec::new),
                     warmup: exp.warmup,
                 };

@@ -13,7 +13,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{Cli, Command, MergeArgs, RunArgs, SlurmArgs};
 use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::Study;
-use crate::report::summary::headline_text;
 use crate::report::write::{
     Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
 };
@@ -166,7 +165,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options, &bar))?;
     let elapsed = started.elapsed();
     let provenance = Provenance::new(&study, args.file.as_deref(), command_line());
-    let (label, rows) = write_outputs(&study, &results, &dir, &provenance)?;
+    let brief = write_outputs(&study, &results, &dir, &provenance)?;
     if args.trace {
         write_trace(
             &study,
@@ -177,11 +176,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     std::fs::remove_dir_all(&part).ok();
     crate::report::html::write_report(&dir)?;
-    print!("{}", headline_text(&study, &label, &rows));
-    let incidents: u64 = results
-        .iter()
-        .map(|r| r.stats.classes.iter().map(|c| c.n).sum::<u64>())
-        .sum();
+    print!("{}", brief.console());
+    let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
     println!(
         "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
         results.len(),
@@ -227,8 +223,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         command_line(),
     )?;
     if !args.quiet {
-        let (label, rows) = &merged.headline;
-        print!("{}", headline_text(&merged.study, label, rows));
+        print!("{}", merged.brief.console());
     }
     println!(
         "\nmerged {} shard{} ({} work items, {} runs); reports in {}",

@@ -10,10 +10,10 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::report::rows::{
-    CellKey, CompareRow, CoverageRow, DeskRow, DistributionRow, Layout, LoadRow, ReadBack, RunRow,
-    SummaryRow, WeeklyRow, read_rows, sla_label,
+    CellKey, CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow,
+    IncrementRow, Layout, LoadRow, OutageRow, ReadBack, RunRow, SummaryRow, WarningRow, WeeklyRow,
+    read_rows, sla_label,
 };
-use crate::report::summary::{best_schedule, headline_sla};
 use crate::report::write::Provenance;
 use crate::schedule::IntervalKind;
 
@@ -78,13 +78,25 @@ pub struct Report {
     pub slas: Vec<f64>,
     /// Replications per cell.
     pub replications: u32,
-    summary: HashMap<(CellKey, String, String), SummaryRow>,
+    summary: HashMap<(CellKey, String, String, String), SummaryRow>,
     /// `compare.csv`.
     pub compare: Vec<CompareRow>,
-    /// `distribution.csv`, severity `all` only: quantile → minutes, per cell.
+    /// `decision.csv`: every schedule at every count, judged on the members' cases.
+    pub decision: Vec<DecisionRow>,
+    /// `increments.csv`: what each new member adds.
+    pub increments: Vec<IncrementRow>,
+    /// `warnings.csv`.
+    pub warnings: Vec<WarningRow>,
+    /// `findings.csv`.
+    pub findings: Vec<String>,
+    /// `outages.csv`.
+    pub outages: Vec<OutageRow>,
+    /// `distribution.csv`, members' cases of every severity: quantile → minutes, per
+    /// cell.
     pub distribution: HashMap<CellKey, Vec<(f64, f64)>>,
-    /// `weekly.csv`: per (schedule, k) of the first sweep value, rows of (week start,
-    /// missed share, mean detection minutes, mean alert → response minutes).
+    /// `weekly.csv`, every case: per (schedule, k) of the first sweep value, rows of
+    /// (week start, missed share, mean detection minutes, mean alert → response
+    /// minutes).
     pub weekly: HashMap<(String, usize), Vec<WeekRow>>,
     /// `desks.csv`: per cell, rows of (agency, watch h/week, night h/week,
     /// utilisation, case share).
@@ -108,7 +120,12 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 }
 
 /// The files a run may write, in the order the page lists them.
-const FILES: [&str; 9] = [
+const FILES: [&str; 14] = [
+    "decision.csv",
+    "increments.csv",
+    "findings.csv",
+    "warnings.csv",
+    "outages.csv",
     "summary.csv",
     "compare.csv",
     "distribution.csv",
@@ -162,7 +179,12 @@ impl Report {
             }
             replications = row.replications;
             summary.insert(
-                (row.key.clone(), row.severity.clone(), row.metric.clone()),
+                (
+                    row.key.clone(),
+                    row.scope.clone(),
+                    row.severity.clone(),
+                    row.metric.clone(),
+                ),
                 row,
             );
         }
@@ -184,6 +206,11 @@ impl Report {
             replications,
             summary,
             compare: Vec::new(),
+            decision: Vec::new(),
+            increments: Vec::new(),
+            warnings: Vec::new(),
+            findings: Vec::new(),
+            outages: Vec::new(),
             distribution: HashMap::new(),
             weekly: HashMap::new(),
             desks: HashMap::new(),
@@ -198,10 +225,19 @@ impl Report {
                 .collect(),
         };
         report.compare = report.read::<CompareRow>("compare.csv", CompareRow::COLUMNS)?;
+        report.decision = report.read::<DecisionRow>("decision.csv", DecisionRow::COLUMNS)?;
+        report.increments = report.read::<IncrementRow>("increments.csv", IncrementRow::COLUMNS)?;
+        report.warnings = report.read::<WarningRow>("warnings.csv", WarningRow::COLUMNS)?;
+        report.findings = report
+            .read::<FindingRow>("findings.csv", FindingRow::COLUMNS)?
+            .into_iter()
+            .map(|f| f.finding)
+            .collect();
+        report.outages = report.read::<OutageRow>("outages.csv", OutageRow::COLUMNS)?;
         // runs.csv is not drawn, but a damaged one is reported here too.
         report.read::<RunRow>("runs.csv", &RunRow::columns())?;
         for row in report.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)? {
-            if row.severity == "all" {
+            if row.severity == "all" && row.scope == "members" {
                 report
                     .distribution
                     .entry(row.key)
@@ -211,7 +247,7 @@ impl Report {
         }
         let first = report.variants[0].clone();
         for row in report.read::<WeeklyRow>("weekly.csv", WeeklyRow::COLUMNS)? {
-            if row.key.variant() != first {
+            if row.key.variant() != first || row.scope != "all" {
                 continue;
             }
             report
@@ -303,19 +339,36 @@ impl Report {
         Ok(())
     }
 
-    /// The summary.csv row of a cell, severity and metric.
-    pub fn summary_row(&self, key: &CellKey, severity: &str, metric: &str) -> Option<&SummaryRow> {
-        self.summary
-            .get(&(key.clone(), severity.to_string(), metric.to_string()))
+    /// The summary.csv row of a cell, scope, severity and metric.
+    pub fn summary_row(
+        &self,
+        key: &CellKey,
+        scope: &str,
+        severity: &str,
+        metric: &str,
+    ) -> Option<&SummaryRow> {
+        self.summary.get(&(
+            key.clone(),
+            scope.to_string(),
+            severity.to_string(),
+            metric.to_string(),
+        ))
     }
 
-    /// The mean and CI of `metric` for a cell and severity, from summary.csv.
-    pub fn estimate(&self, key: &CellKey, severity: &str, metric: &str) -> Option<Estimate> {
-        self.summary_row(key, severity, metric).map(|r| Estimate {
-            mean: r.mean.value,
-            low: r.ci95_low.value,
-            high: r.ci95_high.value,
-        })
+    /// The mean and CI of `metric` for a cell, scope and severity, from summary.csv.
+    pub fn estimate(
+        &self,
+        key: &CellKey,
+        scope: &str,
+        severity: &str,
+        metric: &str,
+    ) -> Option<Estimate> {
+        self.summary_row(key, scope, severity, metric)
+            .map(|r| Estimate {
+                mean: r.mean.value,
+                low: r.ci95_low.value,
+                high: r.ci95_high.value,
+            })
     }
 
     /// The key of a cell.
@@ -327,10 +380,19 @@ impl Report {
         }
     }
 
-    /// The SLA threshold the headline leads with (seconds): 2 h if present, else the
-    /// middle one.
+    /// The SLA threshold of the decision measure (seconds): the one decision.csv
+    /// judges on, else 2 h if present, else the middle one.
     pub fn headline_sla(&self) -> Option<f64> {
-        headline_sla(&self.slas).map(|i| self.slas[i])
+        if let Some(row) = self.decision.first()
+            && let Some(&t) = self.slas.iter().find(|&&t| sla_label(t) == row.measure)
+        {
+            return Some(t);
+        }
+        self.slas
+            .iter()
+            .copied()
+            .find(|&t| t == 7200.0)
+            .or_else(|| self.slas.get(self.slas.len() / 2).copied())
     }
 
     /// The summary.csv metric of the share within an SLA threshold.
@@ -351,23 +413,15 @@ impl Report {
         }
     }
 
-    /// The best schedule at each (sweep value, agency count), by the rule of the
-    /// console headline ([`best_schedule`]).
-    pub fn best(&self, k: usize, variant: &str) -> Option<String> {
-        let sla = Report::sla_metric(self.headline_sla()?);
-        let found: Vec<(&String, (f64, f64))> = self
-            .schedules
+    /// The recommended schedule at a (sweep value, agency count), from decision.csv.
+    pub fn recommended(&self, k: usize, variant: &str) -> Option<String> {
+        self.decision
             .iter()
-            .filter_map(|s| {
-                let key = self.key(s, k, variant);
-                let w = self.estimate(&key, "all", &sla)?.mean;
-                let p95 = self
-                    .estimate(&key, "all", "alert_to_response_p95")
-                    .map_or(f64::NAN, |e| e.mean);
-                Some((s, (w, p95)))
+            .find(|d| {
+                d.key.agencies == k
+                    && d.key.variant() == variant
+                    && d.standing.contains("recommended")
             })
-            .collect();
-        let candidates: Vec<(f64, f64)> = found.iter().map(|(_, c)| *c).collect();
-        best_schedule(&candidates).map(|i| found[i].0.clone())
+            .map(|d| d.key.schedule.clone())
     }
 }

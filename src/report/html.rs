@@ -97,12 +97,17 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
         let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(&run.description));
     }
     h.push_str(
-        "<nav><a href=\"#headline\">Headline</a><a href=\"#charts\">Charts</a>\
-         <a href=\"#parameters\">Parameters</a><a href=\"#files\">Files</a>\
-         <a href=\"#provenance\">Provenance</a></nav>\n",
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>\
+         <a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a>\
+         <a href=\"#outages\">Outages</a><a href=\"#parameters\">Parameters</a>\
+         <a href=\"#files\">Files</a><a href=\"#provenance\">Provenance</a></nav>\n",
     );
+    findings(&mut h, report);
+    decision(&mut h, report);
+    warnings(&mut h, report);
     headline(&mut h, report);
     chart_sections(&mut h, charts);
+    outages(&mut h, report);
     parameters(&mut h, report, &run);
     files(&mut h, report);
     provenance(&mut h, &run);
@@ -125,29 +130,176 @@ fn ci_text(e: Option<Estimate>, scale: f64, decimals: usize, unit: &str) -> Stri
     }
 }
 
+fn findings(h: &mut String, r: &Report) {
+    if r.findings.is_empty() {
+        return;
+    }
+    h.push_str("<h2 id=\"findings\">Findings</h2>\n<ol class=\"findings\">\n");
+    for f in &r.findings {
+        let _ = writeln!(h, "<li>{}</li>", esc(f));
+    }
+    h.push_str("</ol>\n");
+}
+
+/// `61.2 % (60.1–62.3)`.
+fn share_ci(mean: f64, low: f64, high: f64) -> String {
+    if mean.is_nan() {
+        "–".into()
+    } else if low.is_nan() {
+        format!("{:.1} %", 100.0 * mean)
+    } else {
+        format!(
+            "{:.1} % ({:.1}–{:.1})",
+            100.0 * mean,
+            100.0 * low,
+            100.0 * high
+        )
+    }
+}
+
+fn decision(h: &mut String, r: &Report) {
+    if r.decision.is_empty() {
+        return;
+    }
+    let sla = Report::sla_metric(r.headline_sla().unwrap_or(7200.0)).replace('_', " ");
+    let _ = writeln!(
+        h,
+        "<h2 id=\"decision\">Which schedule to choose</h2>\n\
+         <p>Judged on the <strong>members' cases</strong> (incidents whose country is an admitted \
+         member at that agency count, handed to its own police): the share of counted cases \
+         answered {} of the alert, missed and still-open cases counting as failures, with its \
+         95 % confidence interval over {} replications. The <strong>recommended</strong> schedule \
+         is the cheapest (analyst-hours on watch per week) of those not worse than the best: no \
+         practical difference means the paired confidence interval lies within the practical \
+         margin.</p>",
+        esc(&sla),
+        r.replications
+    );
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th>agencies</th><th>recommended</th><th class=\"n\">{} (95 % CI)</th>\
+         <th class=\"n\">missed</th><th class=\"n\">analyst-h/week</th><th>best, if another</th></tr>",
+        esc(&sla)
+    );
+    for v in &r.variants {
+        for &k in &r.counts {
+            let at: Vec<&crate::report::rows::DecisionRow> = r
+                .decision
+                .iter()
+                .filter(|d| d.key.agencies == k && d.key.variant() == v)
+                .collect();
+            let title = if v.is_empty() {
+                k.to_string()
+            } else {
+                format!("{k} ({})", r.variant_label(v))
+            };
+            let Some(rec) = at.iter().find(|d| d.standing.contains("recommended")) else {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td colspan=\"5\" class=\"muted\">no members' cases at this count</td></tr>",
+                    esc(&title)
+                );
+                continue;
+            };
+            let best = at
+                .iter()
+                .find(|d| d.standing.starts_with("best") && d.key.schedule != rec.key.schedule)
+                .map(|b| {
+                    format!(
+                        "{} ({:.1} %, {:.0} h)",
+                        b.key.schedule,
+                        100.0 * b.share.value,
+                        b.cost_hours_per_week.value
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                h,
+                "<tr class=\"best\"><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} %</td>\
+                 <td class=\"n\">{:.0}</td><td>{}</td></tr>",
+                esc(&title),
+                esc(&rec.key.schedule),
+                share_ci(rec.share.value, rec.share_low.value, rec.share_high.value),
+                100.0 * rec.missed_share.value,
+                rec.cost_hours_per_week.value,
+                esc(&best)
+            );
+        }
+    }
+    h.push_str("</table>\n");
+    if !r.increments.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>What each new member adds</h3>\n<p>Over every case (the same incidents at both \
+             counts): the change in the share answered {} when the next member is admitted, on \
+             the schedule recommended at the larger count, with its paired 95 % CI. Every schedule \
+             is in <a href=\"increments.csv\">increments.csv</a>.</p>\n<table>\n<tr><th>step</th>\
+             <th>admitted</th><th>schedule</th><th class=\"n\">change (points)</th><th>verdict</th></tr>",
+            esc(&sla)
+        );
+        let metric = Report::sla_metric(r.headline_sla().unwrap_or(7200.0));
+        for inc in r.increments.iter().filter(|i| i.metric == metric) {
+            let recommended = r.recommended(inc.key.agencies, inc.key.variant());
+            if recommended.as_deref() != Some(inc.key.schedule.as_str()) {
+                continue;
+            }
+            let _ = writeln!(
+                h,
+                "<tr><td>{} → {}</td><td>{}</td><td>{}</td><td class=\"n\">{:+.1} ({:+.1} to {:+.1})</td><td>{}</td></tr>",
+                inc.from_agencies,
+                inc.key.agencies,
+                esc(&inc.added),
+                esc(&inc.key.schedule),
+                100.0 * inc.change.value,
+                100.0 * inc.ci95_low.value,
+                100.0 * inc.ci95_high.value,
+                esc(&inc.verdict)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+fn warnings(h: &mut String, r: &Report) {
+    h.push_str("<h2 id=\"warnings\">Warnings</h2>\n");
+    if r.warnings.is_empty() {
+        h.push_str("<p>None: no overloaded desk, no micro-shifts, no stage left at zero that cases take, no median that jumps between replications, and every comparison above is decided.</p>\n");
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p>{} cell{} whose numbers should not be trusted as they stand (all in \
+         <a href=\"warnings.csv\">warnings.csv</a>):</p>\n<table>\n<tr><th>where</th><th>what</th><th>figure</th><th>what to do</th></tr>",
+        r.warnings.len(),
+        if r.warnings.len() > 1 { "s" } else { "" }
+    );
+    for w in &r.warnings {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&w.cell),
+            esc(&w.kind.replace('_', " ")),
+            esc(&w.figure),
+            esc(&w.advice)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
 fn headline(h: &mut String, r: &Report) {
     let sla = Report::sla_metric(r.headline_sla().unwrap_or(7200.0));
     let sla_words = sla.replace('_', " ");
     let _ = writeln!(
         h,
-        "<h2 id=\"headline\">Headline: alert → response by schedule</h2>\n\
-         <p>Per agency count{}: each schedule's median (p50) and 95th percentile (p95) of the \
-         time from alert to the local police response, and the share of cases answered {}, all \
-         severities. Means over {} replications with their 95 % confidence intervals. \
-         <strong>★ best</strong>: highest share {} (then lowest p95).</p>",
-        if r.sweep.is_some() {
-            " and sweep value"
-        } else {
-            ""
-        },
-        esc(&sla_words),
-        r.replications,
+        "<details>\n<summary><strong>Every schedule at every agency count</strong> (members' cases: \
+         median, 95th percentile, share answered {}, missed share, cost, and the verdict against the \
+         best)</summary>",
         esc(&sla_words)
     );
     let _ = writeln!(
         h,
         "<table>\n<tr><th>schedule</th><th class=\"n\">p50 (min)</th><th class=\"n\">p95 (min)</th>\
-         <th class=\"n\">{}</th><th class=\"n\">missed</th></tr>",
+         <th class=\"n\">{}</th><th class=\"n\">missed</th><th class=\"n\">analyst-h/week</th><th>against the best</th></tr>",
         esc(&sla_words)
     );
     for v in &r.variants {
@@ -155,7 +307,10 @@ fn headline(h: &mut String, r: &Report) {
             let rows: Vec<&String> = r
                 .schedules
                 .iter()
-                .filter(|s| r.estimate(&r.key(s, k, v), "all", &sla).is_some())
+                .filter(|s| {
+                    r.estimate(&r.key(s, k, v), "members", "all", &sla)
+                        .is_some()
+                })
                 .collect();
             if rows.is_empty() {
                 continue;
@@ -167,27 +322,95 @@ fn headline(h: &mut String, r: &Report) {
             };
             let _ = writeln!(
                 h,
-                "<tr class=\"group\"><th colspan=\"5\">{}</th></tr>",
+                "<tr class=\"group\"><th colspan=\"7\">{}</th></tr>",
                 esc(&title)
             );
-            let best = r.best(k, v);
+            let recommended = r.recommended(k, v);
             for s in rows {
                 let key = r.key(s, k, v);
-                let is_best = best.as_deref() == Some(s.as_str());
+                let is_rec = recommended.as_deref() == Some(s.as_str());
+                let d = r.decision.iter().find(|d| d.key == key);
                 let _ = writeln!(
                     h,
                     "<tr{}><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-                     <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    if is_best { " class=\"best\"" } else { "" },
-                    if is_best { "★ " } else { "" },
+                     <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    if is_rec { " class=\"best\"" } else { "" },
+                    if is_rec { "✔ " } else { "" },
                     esc(s),
-                    ci_text(r.estimate(&key, "all", "alert_to_response_p50"), 1.0, 1, ""),
-                    ci_text(r.estimate(&key, "all", "alert_to_response_p95"), 1.0, 1, ""),
-                    ci_text(r.estimate(&key, "all", &sla), 100.0, 1, " %"),
-                    ci_text(r.estimate(&key, "all", "missed_share"), 100.0, 2, " %"),
+                    ci_text(
+                        r.estimate(&key, "members", "all", "alert_to_response_p50"),
+                        1.0,
+                        1,
+                        ""
+                    ),
+                    ci_text(
+                        r.estimate(&key, "members", "all", "alert_to_response_p95"),
+                        1.0,
+                        1,
+                        ""
+                    ),
+                    ci_text(r.estimate(&key, "members", "all", &sla), 100.0, 1, " %"),
+                    ci_text(
+                        r.estimate(&key, "members", "all", "missed_share"),
+                        100.0,
+                        2,
+                        " %"
+                    ),
+                    d.map_or("–".into(), |d| format!(
+                        "{:.0}",
+                        d.cost_hours_per_week.value
+                    )),
+                    esc(&d.map(|d| d.against_best.clone()).unwrap_or_default()),
                 );
             }
         }
+    }
+    h.push_str("</table>\n</details>\n");
+}
+
+fn outages(h: &mut String, r: &Report) {
+    h.push_str(&format!(
+        "<h2 id=\"outages\">7. {}</h2>\n",
+        esc(QUESTIONS[6])
+    ));
+    if r.outages.is_empty() {
+        h.push_str("<p>This study has no dated outages (add <code>outages</code> to a schedule to ask what happens while a member is out).</p>\n");
+        return;
+    }
+    let sla = Report::sla_metric(r.headline_sla().unwrap_or(7200.0)).replace('_', " ");
+    let _ = writeln!(
+        h,
+        "<p>Every schedule over the incidents signalled during each outage (the same incidents \
+         for every schedule), members' cases, with 95 % CIs. All rows, also over every case, are in \
+         <a href=\"outages.csv\">outages.csv</a>.</p>\n<table>\n<tr><th>outage</th><th>schedule</th>\
+         <th class=\"n\">agencies</th><th class=\"n\">cases</th><th class=\"n\">missed</th>\
+         <th class=\"n\">{}</th><th class=\"n\">mean alert → response (min)</th></tr>",
+        esc(&sla)
+    );
+    let k = r.focus_k();
+    for o in r
+        .outages
+        .iter()
+        .filter(|o| o.scope == "members" && o.key.agencies == k)
+    {
+        let _ = writeln!(
+            h,
+            "<tr><td>{} out, {} to {}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1}</td></tr>",
+            esc(&o.member),
+            esc(&o.outage_from[..10.min(o.outage_from.len())]),
+            esc(&o.outage_to[..10.min(o.outage_to.len())]),
+            esc(&o.key.schedule),
+            o.key.agencies,
+            o.n.value,
+            share_ci(
+                o.missed_share.value,
+                o.missed_low.value,
+                o.missed_high.value
+            ),
+            share_ci(o.within.value, o.within_low.value, o.within_high.value),
+            o.alert_to_response_mean.value
+        );
     }
     h.push_str("</table>\n");
 }
@@ -288,6 +511,13 @@ fn scenario_text(run: &crate::report::data::RunRecord) -> Option<(String, String
 fn files(h: &mut String, r: &Report) {
     h.push_str("<h2 id=\"files\">Files</h2>\n<ul>\n");
     let about = |name: &str| match name {
+        "decision.csv" => {
+            "every schedule at every agency count judged on the members' cases: share, cost, standing"
+        }
+        "increments.csv" => "what each new member adds, per schedule, with paired CIs",
+        "findings.csv" => "the findings above, one a row",
+        "warnings.csv" => "cells whose numbers should not be trusted as they stand, and what to do",
+        "outages.csv" => "every schedule over the incidents of each dated outage",
         "summary.csv" => {
             "every metric per schedule, agency count and severity, with CIs and quantiles"
         }

@@ -6,12 +6,17 @@
 //! it. Exporters are pure (results in, bytes out); [`write_atomic`] is the one place
 //! that writes files, so an interrupted run never leaves a half-written one.
 
+pub mod brief;
 pub mod charts;
 pub mod data;
+pub mod decision;
 pub mod html;
+pub mod outages;
 pub mod rows;
 pub mod runs;
 pub mod summary;
+pub mod verdict;
+pub mod warnings;
 pub mod write;
 
 use std::fs;

@@ -21,8 +21,10 @@ use crate::stats::Metric;
 
 /// Placeholder in a column list for the sweep column (absent without a sweep).
 pub const SWEEP: &str = "{sweep}";
-/// Placeholder in a column list for the SLA columns.
+/// Placeholder in a column list for the SLA columns (`within_<t>`: of the alert).
 pub const SLAS: &str = "{slas}";
+/// Placeholder for the SLA columns measured from the signal (`signal_within_<t>`).
+pub const SIGNAL_SLAS: &str = "{signal_slas}";
 
 /// What the columns of a study's files depend on.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,6 +43,11 @@ impl Layout {
             match c.as_ref() {
                 SWEEP => h.extend(self.sweep.iter().map(|s| format!("sweep:{s}"))),
                 SLAS => h.extend(self.slas.iter().map(|&t| sla_label(t))),
+                SIGNAL_SLAS => h.extend(
+                    self.slas
+                        .iter()
+                        .map(|&t| format!("signal_{}", sla_label(t))),
+                ),
                 c => h.push(c.to_string()),
             }
         }
@@ -169,6 +176,8 @@ impl Serialize for CountKey {
 pub struct SummaryRow {
     /// The cell.
     pub key: CellKey,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
     /// A severity class, or `all`.
     pub severity: String,
     /// The metric (an incident metric, a percentile, a share or a desk figure).
@@ -193,7 +202,8 @@ pub struct SummaryRow {
     pub p95: Num,
     /// 99th percentile.
     pub p99: Num,
-    /// Pooled share within each SLA (alert → response only).
+    /// Pooled share of counted cases answered within each SLA of the alert (alert →
+    /// response only).
     pub within: Vec<Num>,
 }
 
@@ -203,6 +213,7 @@ impl SummaryRow {
         "schedule",
         "agencies",
         SWEEP,
+        "scope",
         "severity",
         "metric",
         "unit",
@@ -226,6 +237,8 @@ pub struct RunRow {
     pub key: CellKey,
     /// Replication, from 0.
     pub replication: u32,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
     /// A severity class, or `all`.
     pub severity: String,
     /// Counted incidents.
@@ -241,7 +254,8 @@ pub struct RunRow {
     pub means: [Num; Metric::COUNT],
     /// Alert → response p50, p90 and p95, minutes.
     pub alert_to_response: [Num; 3],
-    /// Share within each SLA.
+    /// Share of counted cases answered within each SLA of the alert, then within
+    /// each SLA of the signal.
     pub within: Vec<Num>,
 }
 
@@ -253,6 +267,7 @@ impl RunRow {
             "agencies",
             SWEEP,
             "replication",
+            "scope",
             "severity",
             "n",
             "missed",
@@ -268,6 +283,7 @@ impl RunRow {
                 "alert_to_response_p90",
                 "alert_to_response_p95",
                 SLAS,
+                SIGNAL_SLAS,
             ]
             .map(String::from),
         );
@@ -280,6 +296,8 @@ impl RunRow {
 pub struct CompareRow {
     /// Agency count (and sweep value).
     pub key: CountKey,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
     /// A severity class, or `all`.
     pub severity: String,
     /// The metric compared.
@@ -300,9 +318,10 @@ pub struct CompareRow {
     pub ci95_low: Num,
     /// Upper end of its 95 % CI.
     pub ci95_high: Num,
-    /// The better schedule, empty when there is no clear difference.
+    /// The better schedule, empty unless the verdict names one.
     pub better: String,
-    /// The verdict in words.
+    /// The verdict: `<schedule> better`, `no practical difference` or `undecided
+    /// (more replications would tell)`.
     pub verdict: String,
 }
 
@@ -311,6 +330,7 @@ impl CompareRow {
     pub const COLUMNS: &[&str] = &[
         "agencies",
         SWEEP,
+        "scope",
         "severity",
         "metric",
         "schedule_a",
@@ -331,6 +351,8 @@ impl CompareRow {
 pub struct DistributionRow {
     /// The cell.
     pub key: CellKey,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
     /// A severity class, or `all`.
     pub severity: String,
     /// The quantile (0 to 1).
@@ -345,6 +367,7 @@ impl DistributionRow {
         "schedule",
         "agencies",
         SWEEP,
+        "scope",
         "severity",
         "quantile",
         "alert_to_response",
@@ -356,6 +379,8 @@ impl DistributionRow {
 pub struct WeeklyRow {
     /// The cell.
     pub key: CellKey,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
     /// The week's first day (YYYY-MM-DD).
     pub week_start: String,
     /// Counted incidents signalled that week.
@@ -374,6 +399,7 @@ impl WeeklyRow {
         "schedule",
         "agencies",
         SWEEP,
+        "scope",
         "week_start",
         "n",
         "missed_share",
@@ -525,6 +551,188 @@ impl IncidentRow {
     ];
 }
 
+/// A row of `decision.csv`: one schedule at one agency count, judged on the members'
+/// cases against the best schedule there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DecisionRow {
+    /// The cell.
+    pub key: CellKey,
+    /// The decision measure, e.g. `within_2h`.
+    pub measure: String,
+    /// Members' share of counted cases within the decision SLA of the alert.
+    pub share: Num,
+    /// Lower end of its 95 % CI.
+    pub share_low: Num,
+    /// Upper end of its 95 % CI.
+    pub share_high: Num,
+    /// Members' missed share.
+    pub missed_share: Num,
+    /// Members' median alert → response, minutes (mean over replications).
+    pub p50: Num,
+    /// Members' 95th percentile, minutes (mean over replications).
+    pub p95: Num,
+    /// Analyst-hours on watch per week.
+    pub cost_hours_per_week: Num,
+    /// The verdict of the best schedule against this one (empty for the best).
+    pub against_best: String,
+    /// `best`, `recommended`, `best, recommended`, `not worse`, `worse` or `undecided`.
+    pub standing: String,
+}
+
+impl DecisionRow {
+    /// Columns of `decision.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "measure",
+        "share",
+        "share_low",
+        "share_high",
+        "missed_share",
+        "p50",
+        "p95",
+        "cost_hours_per_week",
+        "against_best",
+        "standing",
+    ];
+}
+
+/// A row of `increments.csv`: what admitting the next member changes, for one
+/// schedule, over every incident (the same incidents at both counts).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncrementRow {
+    /// The schedule, at the larger agency count.
+    pub key: CellKey,
+    /// The agency count before.
+    pub from_agencies: usize,
+    /// The member(s) admitted (ids joined by `+`).
+    pub added: String,
+    /// The measure compared.
+    pub metric: String,
+    /// Mean before.
+    pub before: Num,
+    /// Mean after.
+    pub after: Num,
+    /// Mean of the paired changes, after − before.
+    pub change: Num,
+    /// Lower end of its 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its 95 % CI.
+    pub ci95_high: Num,
+    /// `better`, `worse`, `no practical difference` or `undecided (…)`.
+    pub verdict: String,
+}
+
+impl IncrementRow {
+    /// Columns of `increments.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "schedule",
+        "agencies",
+        SWEEP,
+        "from_agencies",
+        "added",
+        "metric",
+        "before",
+        "after",
+        "change",
+        "ci95_low",
+        "ci95_high",
+        "verdict",
+    ];
+}
+
+/// A row of `warnings.csv`: a cell (or the scenario) whose numbers should not be
+/// trusted as they stand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WarningRow {
+    /// Which cell (schedule, agency count, sweep value), member or the scenario.
+    pub cell: String,
+    /// `overload`, `open_at_horizon`, `micro_shifts`, `stage_at_zero`,
+    /// `bimodal_median` or `replications`.
+    pub kind: String,
+    /// The figure behind it, in words.
+    pub figure: String,
+    /// What to do about it.
+    pub advice: String,
+}
+
+impl WarningRow {
+    /// Columns of `warnings.csv`.
+    pub const COLUMNS: &[&str] = &["cell", "kind", "figure", "advice"];
+}
+
+/// A row of `findings.csv`: one finding in words, in the order the brief gives them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FindingRow {
+    /// The sentence, with its numbers and confidence intervals.
+    pub finding: String,
+}
+
+impl FindingRow {
+    /// Columns of `findings.csv`.
+    pub const COLUMNS: &[&str] = &["finding"];
+}
+
+/// A row of `outages.csv`: one schedule over the incidents signalled during one
+/// dated outage (the same incidents for every schedule).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutageRow {
+    /// The member that is out.
+    pub member: String,
+    /// Start of the outage, RFC 3339 UTC.
+    pub outage_from: String,
+    /// End of the outage, RFC 3339 UTC.
+    pub outage_to: String,
+    /// The cell.
+    pub key: CellKey,
+    /// `members` or `all`.
+    pub scope: String,
+    /// Counted incidents in the window, per replication (mean).
+    pub n: Num,
+    /// Missed share, mean over replications.
+    pub missed_share: Num,
+    /// Its CI.
+    pub missed_low: Num,
+    /// Its CI.
+    pub missed_high: Num,
+    /// Share within the decision SLA of the alert.
+    pub within: Num,
+    /// Its CI.
+    pub within_low: Num,
+    /// Its CI.
+    pub within_high: Num,
+    /// Mean alert → response, minutes.
+    pub alert_to_response_mean: Num,
+    /// Its CI.
+    pub alert_to_response_low: Num,
+    /// Its CI.
+    pub alert_to_response_high: Num,
+}
+
+impl OutageRow {
+    /// Columns of `outages.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "member",
+        "outage_from",
+        "outage_to",
+        "schedule",
+        "agencies",
+        SWEEP,
+        "scope",
+        "n",
+        "missed_share",
+        "missed_low",
+        "missed_high",
+        "within",
+        "within_low",
+        "within_high",
+        "alert_to_response_mean",
+        "alert_to_response_low",
+        "alert_to_response_high",
+    ];
+}
+
 /// Writes `header` and `rows` as CSV to `w`.
 pub fn write_rows<T: Serialize>(
     w: &mut dyn Write,
@@ -665,6 +873,7 @@ mod tests {
         SummaryRow {
             key: key(sweep),
             severity: "all".into(),
+            scope: "members".into(),
             metric: Metric::AlertToResponse.name().into(),
             unit: "minutes".into(),
             replications: 2,

@@ -5,7 +5,7 @@ use crate::experiment::{RunResult, Study};
 use crate::report::rows::{IncidentRow, Num, RunRow};
 use crate::report::write::rfc3339;
 use crate::schedule::Horizon;
-use crate::stats::Metric;
+use crate::stats::{Metric, Scope};
 
 use super::summary::cell_key;
 
@@ -14,31 +14,35 @@ use super::summary::cell_key;
 pub fn run_rows(study: &Study, results: &[RunResult]) -> Vec<RunRow> {
     let s = &study.scenario;
     let mut rows = Vec::new();
+    let slas = s.experiment.sla.len();
     for r in results {
-        let all = r.stats.all();
-        let severities = r
-            .stats
-            .classes
-            .iter()
-            .zip(&s.incidents.classes)
-            .map(|(c, class)| (class.name.as_str(), c))
-            .chain([("all", &all)]);
-        for (severity, c) in severities {
-            rows.push(RunRow {
-                key: cell_key(study, r.variant, r.cell),
-                replication: r.replication,
-                severity: severity.to_string(),
-                n: c.n,
-                missed: c.missed,
-                open: c.open,
-                responded: c.responded,
-                means: Metric::ALL.map(|m| Num::minutes(c.mean(m))),
-                alert_to_response: [0.5, 0.9, 0.95]
-                    .map(|q| Num::minutes(c.quantile(Metric::AlertToResponse, q))),
-                within: (0..s.experiment.sla.len())
-                    .map(|i| Num::share(c.share_within(i)))
-                    .collect(),
-            });
+        for scope in Scope::ALL {
+            let classes = r.stats.classes(scope);
+            let all = r.stats.scope(scope);
+            let severities = classes
+                .iter()
+                .zip(&s.incidents.classes)
+                .map(|(c, class)| (class.name.as_str(), c))
+                .chain([("all", &all)]);
+            for (severity, c) in severities {
+                rows.push(RunRow {
+                    key: cell_key(study, r.variant, r.cell),
+                    replication: r.replication,
+                    scope: scope.name().to_string(),
+                    severity: severity.to_string(),
+                    n: c.n,
+                    missed: c.missed,
+                    open: c.open,
+                    responded: c.responded,
+                    means: Metric::ALL.map(|m| Num::minutes(c.mean(m))),
+                    alert_to_response: [0.5, 0.9, 0.95]
+                        .map(|q| Num::minutes(c.quantile(Metric::AlertToResponse, q))),
+                    within: (0..slas)
+                        .map(|i| Num::share(c.share_within(i)))
+                        .chain((0..slas).map(|i| Num::share(c.signal_share_within(i))))
+                        .collect(),
+                });
+            }
         }
     }
     rows

@@ -1,18 +1,93 @@
 //! Aggregation over replications: `summary.csv`, `compare.csv`, `distribution.csv`,
-//! `weekly.csv`, `desks.csv`, `load.csv` and the headline table.
+//! `weekly.csv`, `desks.csv` and `load.csv`, each figure per scope (members,
+//! non-members, all).
 
 use crate::experiment::{RunResult, Study};
 use crate::report::rows::{
     CellKey, CompareRow, CountKey, DeskRow, DistributionRow, LoadRow, Num, SummaryRow, WeeklyRow,
     sla_label,
 };
+use crate::report::verdict::Verdict;
 use crate::scenario::units::{HOUR, TimeOfDay, WEEK, Weekdays};
 use crate::schedule::{Horizon, IntervalKind};
 use crate::stats::ci::{MeanCi, mean_ci};
-use crate::stats::{ClassStats, Metric};
+use crate::stats::{ClassStats, Metric, Scope};
 
-/// The replications of one (sweep value, cell), with pooled summaries per severity
-/// (the classes, then `all`).
+/// One run's figures for one scope and severity: what confidence intervals and paired
+/// comparisons over replications are made of.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// Counted incidents.
+    pub n: u64,
+    means: [f64; Metric::COUNT],
+    p50: f64,
+    p95: f64,
+    missed: f64,
+    open: f64,
+    responded: f64,
+    within: Vec<f64>,
+    signal_within: Vec<f64>,
+}
+
+impl Figures {
+    fn of(c: &ClassStats) -> Figures {
+        let slas = c.within.len();
+        Figures {
+            n: c.n,
+            means: Metric::ALL.map(|m| c.mean(m)),
+            p50: c.quantile(Metric::AlertToResponse, 0.5),
+            p95: c.quantile(Metric::AlertToResponse, 0.95),
+            missed: c.missed_share(),
+            open: c.open_share(),
+            responded: c.responded_share(),
+            within: (0..slas).map(|i| c.share_within(i)).collect(),
+            signal_within: (0..slas).map(|i| c.signal_share_within(i)).collect(),
+        }
+    }
+
+    /// Mean of metric `m` over responded incidents, seconds.
+    pub fn mean(&self, m: Metric) -> f64 {
+        self.means[m.index()]
+    }
+
+    /// Median alert → response, seconds.
+    pub fn p50(&self) -> f64 {
+        self.p50
+    }
+
+    /// 95th percentile of alert → response, seconds.
+    pub fn p95(&self) -> f64 {
+        self.p95
+    }
+
+    /// Share of counted incidents answered within SLA `i` of the alert.
+    pub fn share_within(&self, i: usize) -> f64 {
+        self.within[i]
+    }
+
+    /// Share of counted incidents answered within SLA `i` of the signal.
+    pub fn signal_share_within(&self, i: usize) -> f64 {
+        self.signal_within[i]
+    }
+
+    /// Missed share.
+    pub fn missed_share(&self) -> f64 {
+        self.missed
+    }
+
+    /// Share still open at the horizon.
+    pub fn open_share(&self) -> f64 {
+        self.open
+    }
+
+    /// Responded share.
+    pub fn responded_share(&self) -> f64 {
+        self.responded
+    }
+}
+
+/// The replications of one (sweep value, cell), with pooled summaries per scope and
+/// severity (the classes, then `all`).
 pub struct CellResults<'a> {
     /// Sweep value index.
     pub variant: usize,
@@ -20,51 +95,92 @@ pub struct CellResults<'a> {
     pub cell: usize,
     /// The runs, by replication.
     pub runs: Vec<&'a RunResult>,
-    /// Pooled over replications: each class, then all classes.
-    pub pooled: Vec<ClassStats>,
-    /// Each run's summary of all classes together.
-    all_by_run: Vec<ClassStats>,
+    /// Pooled over replications, per scope (in [`Scope::ALL`] order): each class,
+    /// then all classes.
+    pub pooled: [Vec<ClassStats>; 3],
+    /// Per scope and severity, each run's figures.
+    figures: [Vec<Vec<Figures>>; 3],
+}
+
+/// Index of a scope in [`Scope::ALL`].
+pub fn scope_index(scope: Scope) -> usize {
+    Scope::ALL
+        .iter()
+        .position(|&s| s == scope)
+        .expect("a scope")
+}
+
+/// Merges summaries into one.
+fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one summary").clone();
+    for c in parts {
+        all.merge(c);
+    }
+    all
 }
 
 impl CellResults<'_> {
-    /// Per-replication summary of severity `s` (the last index is `all`).
-    pub fn per_run(&self, s: usize) -> Vec<&ClassStats> {
-        self.runs
+    /// Per-replication values of severity `s` (the last index is `all`) in `scope`.
+    pub fn values(&self, scope: Scope, s: usize, value: impl Fn(&Figures) -> f64) -> Vec<f64> {
+        self.figures[scope_index(scope)][s]
             .iter()
-            .zip(&self.all_by_run)
-            .map(|(r, all)| r.stats.classes.get(s).unwrap_or(all))
+            .map(value)
             .collect()
     }
 
-    /// Mean and CI over replications of a per-run value of severity `s`.
-    pub fn ci(&self, s: usize, value: impl Fn(&ClassStats) -> f64) -> MeanCi {
-        mean_ci(&self.per_run(s).into_iter().map(value).collect::<Vec<_>>())
+    /// Mean and CI over replications of a per-run value of severity `s` in `scope`.
+    pub fn ci(&self, scope: Scope, s: usize, value: impl Fn(&Figures) -> f64) -> MeanCi {
+        mean_ci(&self.values(scope, s, value))
+    }
+
+    /// The pooled summary of severity `s` in `scope`.
+    pub fn pooled(&self, scope: Scope, s: usize) -> &ClassStats {
+        &self.pooled[scope_index(scope)][s]
     }
 }
 
 /// Groups results (ordered by variant, cell, replication) by (variant, cell).
 pub fn by_cell<'a>(study: &Study, results: &'a [RunResult]) -> Vec<CellResults<'a>> {
     let reps = study.replications() as usize;
+    let classes = study.scenario.incidents.classes.len();
     results
         .chunks(reps)
         .map(|chunk| {
-            let mut classes = chunk[0].stats.classes.clone();
-            for r in &chunk[1..] {
-                for (a, b) in classes.iter_mut().zip(&r.stats.classes) {
-                    a.merge(b);
+            let mut pooled: [Vec<ClassStats>; 3] = Default::default();
+            let mut figures: [Vec<Vec<Figures>>; 3] =
+                [0, 1, 2].map(|_| vec![Vec::with_capacity(reps); classes + 1]);
+            for r in chunk {
+                let st = &r.stats;
+                let all_scope: Vec<ClassStats> = st
+                    .members
+                    .iter()
+                    .zip(&st.non_members)
+                    .map(|(m, n)| merged([m, n]))
+                    .collect();
+                for (i, per_class) in [&st.members, &st.non_members, &all_scope]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let total = merged(per_class.iter());
+                    for (s, c) in per_class.iter().chain([&total]).enumerate() {
+                        figures[i][s].push(Figures::of(c));
+                    }
+                    if pooled[i].is_empty() {
+                        pooled[i] = per_class.iter().cloned().chain([total]).collect();
+                    } else {
+                        for (a, b) in pooled[i].iter_mut().zip(per_class.iter().chain([&total])) {
+                            a.merge(b);
+                        }
+                    }
                 }
             }
-            let mut all = classes[0].clone();
-            for c in &classes[1..] {
-                all.merge(c);
-            }
-            classes.push(all);
             CellResults {
                 variant: chunk[0].variant,
                 cell: chunk[0].cell,
                 runs: chunk.iter().collect(),
-                pooled: classes,
-                all_by_run: chunk.iter().map(|r| r.stats.all()).collect(),
+                pooled,
+                figures,
             }
         })
         .collect()
@@ -102,127 +218,131 @@ fn ci_nums(ci: MeanCi, scale: f64, decimals: u8) -> [Num; 3] {
     [ci.mean, ci.low, ci.high].map(|x| Num::new(x / scale, decimals))
 }
 
-/// `summary.csv`: per (schedule, agencies, [sweep], severity, metric): replications, n,
-/// the mean over replications with its Student-t 95 % CI, pooled quantiles and, for
-/// alert → response, the pooled share within each SLA.
+/// `summary.csv`: per (schedule, agencies, [sweep], scope, severity, metric):
+/// replications, n, the mean over replications with its Student-t 95 % CI, pooled
+/// quantiles and, for alert → response, the pooled share within each SLA.
 pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {
     let sla = &study.scenario.experiment.sla;
     let names = severities(study);
     let replications = study.replications();
     let mut rows = Vec::new();
     for c in cells {
-        for (s, severity) in names.iter().enumerate() {
-            let pooled = &c.pooled[s];
-            let mut row = |metric: &str,
-                           unit: &str,
-                           n: u64,
-                           ci: MeanCi,
-                           scale: f64,
-                           quantiles: Option<Metric>,
-                           within: bool| {
-                let [mean, ci95_low, ci95_high] =
-                    ci_nums(ci, scale, if unit == "share" { 6 } else { 4 });
-                let [p50, p90, p95, p99] = [0.5, 0.9, 0.95, 0.99]
-                    .map(|q| Num::minutes(quantiles.map_or(f64::NAN, |m| pooled.quantile(m, q))));
-                rows.push(SummaryRow {
-                    key: key(study, c),
-                    severity: severity.clone(),
-                    metric: metric.to_string(),
-                    unit: unit.to_string(),
-                    replications,
-                    n,
-                    mean,
-                    ci95_low,
-                    ci95_high,
-                    p50,
-                    p90,
-                    p95,
-                    p99,
-                    within: (0..sla.len())
-                        .map(|i| {
-                            Num::share(if within {
-                                pooled.share_within(i)
-                            } else {
-                                f64::NAN
+        for scope in Scope::ALL {
+            for (s, severity) in names.iter().enumerate() {
+                let pooled = c.pooled(scope, s);
+                let mut row = |metric: &str,
+                               unit: &str,
+                               n: u64,
+                               ci: MeanCi,
+                               scale: f64,
+                               quantiles: Option<Metric>,
+                               within: bool| {
+                    let [mean, ci95_low, ci95_high] =
+                        ci_nums(ci, scale, if unit == "share" { 6 } else { 4 });
+                    let [p50, p90, p95, p99] = [0.5, 0.9, 0.95, 0.99].map(|q| {
+                        Num::minutes(quantiles.map_or(f64::NAN, |m| pooled.quantile(m, q)))
+                    });
+                    rows.push(SummaryRow {
+                        key: key(study, c),
+                        scope: scope.name().to_string(),
+                        severity: severity.clone(),
+                        metric: metric.to_string(),
+                        unit: unit.to_string(),
+                        replications,
+                        n,
+                        mean,
+                        ci95_low,
+                        ci95_high,
+                        p50,
+                        p90,
+                        p95,
+                        p99,
+                        within: (0..sla.len())
+                            .map(|i| {
+                                Num::share(if within {
+                                    pooled.share_within(i)
+                                } else {
+                                    f64::NAN
+                                })
                             })
-                        })
-                        .collect(),
-                });
-            };
-            for m in Metric::ALL {
-                row(
-                    m.name(),
-                    "minutes",
-                    pooled.responded,
-                    c.ci(s, |x| x.mean(m)),
-                    60.0,
-                    Some(m),
-                    m == Metric::AlertToResponse,
-                );
-            }
-            for (q, name) in [
-                (0.5, "alert_to_response_p50"),
-                (0.95, "alert_to_response_p95"),
-            ] {
-                row(
-                    name,
-                    "minutes",
-                    pooled.responded,
-                    c.ci(s, |x| x.quantile(Metric::AlertToResponse, q)),
-                    60.0,
-                    None,
-                    false,
-                );
-            }
-            row(
-                "missed_share",
-                "share",
-                pooled.n,
-                c.ci(s, ClassStats::missed_share),
-                1.0,
-                None,
-                false,
-            );
-            row(
-                "open_share",
-                "share",
-                pooled.n,
-                c.ci(s, ClassStats::open_share),
-                1.0,
-                None,
-                false,
-            );
-            for (i, &t) in sla.iter().enumerate() {
-                row(
-                    &sla_label(t),
-                    "share",
-                    pooled.n - pooled.missed,
-                    c.ci(s, |x| x.share_within(i)),
-                    1.0,
-                    None,
-                    false,
-                );
-            }
-            if severity == "all" {
-                let days = study.scenario.experiment.days;
-                let per_run = |f: &dyn Fn(&RunResult) -> f64| {
-                    mean_ci(&c.runs.iter().map(|r| f(r)).collect::<Vec<_>>())
+                            .collect(),
+                    });
                 };
-                let analyst =
-                    per_run(&|r| r.totals.analyst_secs.iter().sum::<f64>() / HOUR / (days / 7.0));
-                let utilisation = per_run(&|r| {
-                    r.totals.busy_secs.iter().sum::<f64>()
-                        / r.totals.analyst_secs.iter().sum::<f64>()
-                });
-                let handoffs = per_run(&|r| r.totals.handoffs as f64 / days);
-                let moved = per_run(&|r| r.totals.cases_moved as f64 / days);
-                for (metric, unit, ci) in [
-                    ("analyst_hours_per_week", "hours", analyst),
-                    ("desk_utilisation", "share", utilisation),
-                    ("handoffs_per_day", "count", handoffs),
-                    ("cases_moved_per_day", "count", moved),
+                for m in Metric::ALL {
+                    row(
+                        m.name(),
+                        "minutes",
+                        pooled.responded,
+                        c.ci(scope, s, |x| x.mean(m)),
+                        60.0,
+                        Some(m),
+                        m == Metric::AlertToResponse,
+                    );
+                }
+                for (q, name) in [
+                    (0.5, "alert_to_response_p50"),
+                    (0.95, "alert_to_response_p95"),
                 ] {
-                    row(metric, unit, pooled.n, ci, 1.0, None, false);
+                    row(
+                        name,
+                        "minutes",
+                        pooled.responded,
+                        c.ci(scope, s, |x| if q == 0.5 { x.p50() } else { x.p95() }),
+                        60.0,
+                        None,
+                        false,
+                    );
+                }
+                let shares: [(&str, FigureOf); 3] = [
+                    ("missed_share", Figures::missed_share),
+                    ("open_share", Figures::open_share),
+                    ("responded_share", Figures::responded_share),
+                ];
+                for (name, f) in shares {
+                    row(name, "share", pooled.n, c.ci(scope, s, f), 1.0, None, false);
+                }
+                for (i, &t) in sla.iter().enumerate() {
+                    row(
+                        &sla_label(t),
+                        "share",
+                        pooled.n,
+                        c.ci(scope, s, |x| x.share_within(i)),
+                        1.0,
+                        None,
+                        false,
+                    );
+                }
+                for (i, &t) in sla.iter().enumerate() {
+                    row(
+                        &format!("signal_{}", sla_label(t)),
+                        "share",
+                        pooled.n,
+                        c.ci(scope, s, |x| x.signal_share_within(i)),
+                        1.0,
+                        None,
+                        false,
+                    );
+                }
+                if scope == Scope::All && severity == "all" {
+                    let days = study.scenario.experiment.days;
+                    let per_run = |f: &dyn Fn(&RunResult) -> f64| {
+                        mean_ci(&c.runs.iter().map(|r| f(r)).collect::<Vec<_>>())
+                    };
+                    let analyst = per_run(&|r| analyst_hours_per_week(r, days));
+                    let utilisation = per_run(&|r| {
+                        r.totals.busy_secs.iter().sum::<f64>()
+                            / r.totals.analyst_secs.iter().sum::<f64>()
+                    });
+                    let handoffs = per_run(&|r| r.totals.handoffs as f64 / days);
+                    let moved = per_run(&|r| r.totals.cases_moved as f64 / days);
+                    for (metric, unit, ci) in [
+                        ("analyst_hours_per_week", "hours", analyst),
+                        ("desk_utilisation", "share", utilisation),
+                        ("handoffs_per_day", "count", handoffs),
+                        ("cases_moved_per_day", "count", moved),
+                    ] {
+                        row(metric, unit, pooled.n, ci, 1.0, None, false);
+                    }
                 }
             }
         }
@@ -230,43 +350,93 @@ pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {
     rows
 }
 
-/// One paired comparison: a metric's per-replication difference between two schedules
-/// at the same agency count (and sweep value).
-#[derive(Debug, Clone)]
-pub struct Comparison {
-    /// Cell indices of the two schedules.
-    pub a: usize,
-    /// Second schedule's cell.
-    pub b: usize,
-    /// Severity index (classes, then all).
-    pub severity: usize,
-    /// Metric name.
-    pub metric: String,
-    /// Whether lower values are better.
-    pub lower_is_better: bool,
-    /// Mean of a, mean of b.
-    pub means: (f64, f64),
-    /// Mean difference a − b with its CI.
-    pub diff: MeanCi,
+/// One of a run's figures.
+type FigureOf = fn(&Figures) -> f64;
+
+/// The cost of a run: analyst-hours on watch per week.
+pub fn analyst_hours_per_week(r: &RunResult, days: f64) -> f64 {
+    r.totals.analyst_secs.iter().sum::<f64>() / HOUR / (days / 7.0)
 }
 
-impl Comparison {
-    /// The better schedule's cell, when the CI excludes zero.
-    pub fn winner(&self) -> Option<usize> {
-        if !self.diff.excludes_zero() {
-            return None;
+/// What two schedules are compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Mean alert → response, minutes.
+    MeanAlertToResponse,
+    /// 95th percentile of alert → response, minutes.
+    P95AlertToResponse,
+    /// Share of counted cases answered within SLA threshold `i` of the alert.
+    Within(usize),
+    /// Share of counted cases missed.
+    Missed,
+}
+
+impl Measure {
+    /// The measures of a study with `slas` SLA thresholds.
+    pub fn all(slas: usize) -> Vec<Measure> {
+        let mut m = vec![Measure::MeanAlertToResponse, Measure::P95AlertToResponse];
+        m.extend((0..slas).map(Measure::Within));
+        m.push(Measure::Missed);
+        m
+    }
+
+    /// The name used in compare.csv.
+    pub fn name(self, sla: &[f64]) -> String {
+        match self {
+            Measure::MeanAlertToResponse => "alert_to_response_mean".into(),
+            Measure::P95AlertToResponse => "alert_to_response_p95".into(),
+            Measure::Within(i) => sla_label(sla[i]),
+            Measure::Missed => "missed_share".into(),
         }
-        let a_lower = self.diff.mean < 0.0;
-        Some(if a_lower == self.lower_is_better {
-            self.a
-        } else {
-            self.b
-        })
+    }
+
+    /// Whether higher values are better.
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Measure::Within(_))
+    }
+
+    /// One run's value (minutes or a share).
+    pub fn value(self, x: &Figures) -> f64 {
+        match self {
+            Measure::MeanAlertToResponse => x.mean(Metric::AlertToResponse) / 60.0,
+            Measure::P95AlertToResponse => x.p95() / 60.0,
+            Measure::Within(i) => x.share_within(i),
+            Measure::Missed => x.missed_share(),
+        }
+    }
+
+    /// The practical margin of the study's decision rule, in this measure's units.
+    pub fn margin(self, study: &Study) -> f64 {
+        match self {
+            Measure::MeanAlertToResponse | Measure::P95AlertToResponse => {
+                study.scenario.decision.margin_time / 60.0
+            }
+            Measure::Within(_) | Measure::Missed => study.scenario.decision.margin,
+        }
     }
 }
 
-/// A value computed from one run's summary.
-type PerRunValue = Box<dyn Fn(&ClassStats) -> f64>;
+/// One paired comparison: a measure's per-replication difference between two
+/// schedules at the same agency count (and sweep value), in one scope.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Index (into the cells) of schedule A.
+    pub a: usize,
+    /// Index of schedule B.
+    pub b: usize,
+    /// Whose cases.
+    pub scope: Scope,
+    /// Severity index (classes, then all).
+    pub severity: usize,
+    /// What is compared.
+    pub measure: Measure,
+    /// Mean of A, mean of B.
+    pub means: (f64, f64),
+    /// Mean difference A − B with its CI.
+    pub diff: MeanCi,
+    /// What the difference lets a planner conclude.
+    pub verdict: Verdict,
+}
 
 /// Paired differences replication by replication: common random numbers make each
 /// replication's pair share its incidents, so the differences vary far less than the
@@ -276,34 +446,34 @@ pub fn paired(a: &[f64], b: &[f64]) -> MeanCi {
     mean_ci(&d)
 }
 
-/// Every pair of schedules at each agency count and sweep value, for the mean and p95
-/// of alert → response and each SLA share, by severity.
-pub fn comparisons(study: &Study, cells: &[CellResults]) -> Vec<Comparison> {
-    let sla = &study.scenario.experiment.sla;
-    let mut metrics: Vec<(String, bool, PerRunValue)> = vec![
-        (
-            "alert_to_response_mean".into(),
-            true,
-            Box::new(|x: &ClassStats| x.mean(Metric::AlertToResponse) / 60.0),
-        ),
-        (
-            "alert_to_response_p95".into(),
-            true,
-            Box::new(|x: &ClassStats| x.quantile(Metric::AlertToResponse, 0.95) / 60.0),
-        ),
-    ];
-    for (i, &t) in sla.iter().enumerate() {
-        metrics.push((
-            sla_label(t),
-            false,
-            Box::new(move |x: &ClassStats| x.share_within(i)),
-        ));
+/// The paired comparison of `measure` between cells `a` and `b`.
+pub fn compare(
+    study: &Study,
+    cells: &[CellResults],
+    (a, b): (usize, usize),
+    scope: Scope,
+    severity: usize,
+    measure: Measure,
+) -> Comparison {
+    let va = cells[a].values(scope, severity, |x| measure.value(x));
+    let vb = cells[b].values(scope, severity, |x| measure.value(x));
+    let diff = paired(&va, &vb);
+    Comparison {
+        a,
+        b,
+        scope,
+        severity,
+        measure,
+        means: (mean_ci(&va).mean, mean_ci(&vb).mean),
+        verdict: Verdict::of(&diff, measure.higher_is_better(), measure.margin(study)),
+        diff,
     }
-    metrics.push((
-        "missed_share".into(),
-        true,
-        Box::new(ClassStats::missed_share),
-    ));
+}
+
+/// Every pair of schedules at each agency count and sweep value, for the mean and p95
+/// of alert → response, each SLA share and the missed share, by scope and severity.
+pub fn comparisons(study: &Study, cells: &[CellResults]) -> Vec<Comparison> {
+    let measures = Measure::all(study.scenario.experiment.sla.len());
     let mut out = Vec::new();
     let severities = study.scenario.incidents.classes.len() + 1;
     for (i, ca) in cells.iter().enumerate() {
@@ -312,25 +482,21 @@ pub fn comparisons(study: &Study, cells: &[CellResults]) -> Vec<Comparison> {
             if ca.variant != cb.variant || a.k != b.k || a.schedule == b.schedule {
                 continue;
             }
-            for s in (0..severities).rev() {
-                let (ra, rb) = (ca.per_run(s), cb.per_run(s));
-                for (name, lower, f) in &metrics {
-                    let va: Vec<f64> = ra.iter().map(|x| f(x)).collect();
-                    let vb: Vec<f64> = rb.iter().map(|x| f(x)).collect();
-                    out.push(Comparison {
-                        a: i,
-                        b: j,
-                        severity: s,
-                        metric: name.clone(),
-                        lower_is_better: *lower,
-                        means: (mean_ci(&va).mean, mean_ci(&vb).mean),
-                        diff: paired(&va, &vb),
-                    });
+            for scope in Scope::ALL {
+                for s in (0..severities).rev() {
+                    for &m in &measures {
+                        out.push(compare(study, cells, (i, j), scope, s, m));
+                    }
                 }
             }
         }
     }
     out
+}
+
+/// The schedule name of a cell.
+pub fn schedule_name<'a>(study: &'a Study, cells: &[CellResults], c: usize) -> &'a str {
+    &study.scenario.schedules[study.cells[cells[c].cell].schedule].name
 }
 
 /// `compare.csv`: one row per paired comparison.
@@ -340,20 +506,15 @@ pub fn compare_rows(
     comparisons: &[Comparison],
 ) -> Vec<CompareRow> {
     let names = severities(study);
-    let name = |c: usize| {
-        study.scenario.schedules[study.cells[cells[c].cell].schedule]
-            .name
-            .clone()
-    };
+    let sla = &study.scenario.experiment.sla;
     comparisons
         .iter()
         .map(|cmp| {
             let ca = &cells[cmp.a];
-            let better = cmp.winner().map(name);
-            let verdict = match &better {
-                Some(w) => format!("{w} is better"),
-                None => "no clear difference".into(),
-            };
+            let (a, b) = (
+                schedule_name(study, cells, cmp.a),
+                schedule_name(study, cells, cmp.b),
+            );
             let [mean_a, mean_b, diff, ci95_low, ci95_high] = [
                 cmp.means.0,
                 cmp.means.1,
@@ -367,18 +528,19 @@ pub fn compare_rows(
                     agencies: study.cells[ca.cell].k,
                     sweep: study.variant_label(ca.variant),
                 },
+                scope: cmp.scope.name().to_string(),
                 severity: names[cmp.severity].clone(),
-                metric: cmp.metric.clone(),
-                schedule_a: name(cmp.a),
-                schedule_b: name(cmp.b),
+                metric: cmp.measure.name(sla),
+                schedule_a: a.to_string(),
+                schedule_b: b.to_string(),
                 replications: study.replications(),
                 mean_a,
                 mean_b,
                 diff,
                 ci95_low,
                 ci95_high,
-                better: better.unwrap_or_default(),
-                verdict,
+                better: cmp.verdict.winner(a, b).unwrap_or_default().to_string(),
+                verdict: cmp.verdict.text(a, b),
             }
         })
         .collect()
@@ -392,63 +554,66 @@ pub fn distribution_rows(study: &Study, cells: &[CellResults]) -> Vec<Distributi
     qs.extend([0.995, 0.999]);
     let mut rows = Vec::new();
     for c in cells {
-        for (s, severity) in names.iter().enumerate() {
-            if c.pooled[s].responded == 0 {
-                continue;
-            }
-            for &q in &qs {
-                rows.push(DistributionRow {
-                    key: key(study, c),
-                    severity: severity.clone(),
-                    quantile: Num::new(q, 3),
-                    alert_to_response: Num::minutes(
-                        c.pooled[s].quantile(Metric::AlertToResponse, q),
-                    ),
-                });
+        for scope in Scope::ALL {
+            for (s, severity) in names.iter().enumerate() {
+                let pooled = c.pooled(scope, s);
+                if pooled.responded == 0 {
+                    continue;
+                }
+                for &q in &qs {
+                    rows.push(DistributionRow {
+                        key: key(study, c),
+                        scope: scope.name().to_string(),
+                        severity: severity.clone(),
+                        quantile: Num::new(q, 3),
+                        alert_to_response: Num::minutes(
+                            pooled.quantile(Metric::AlertToResponse, q),
+                        ),
+                    });
+                }
             }
         }
     }
     rows
 }
 
-/// `weekly.csv`: per cell and week of the horizon, the mean alert → response and
-/// detection delay and the missed share, over all replications.
+/// `weekly.csv`: per cell, scope and week of the horizon, the mean alert → response
+/// and detection delay and the missed share, over all replications.
 pub fn weekly_rows(study: &Study, cells: &[CellResults]) -> Vec<WeeklyRow> {
     let horizon = Horizon::of(&study.scenario);
     let mut rows = Vec::new();
     for c in cells {
-        let weeks = c.runs[0].stats.weeks.len();
-        for w in 0..weeks {
-            let mut total = crate::stats::WeekStats::default();
-            for r in &c.runs {
-                let x = r.stats.weeks[w];
-                total.n += x.n;
-                total.missed += x.missed;
-                total.responded += x.responded;
-                total.alert_to_response += x.alert_to_response;
-                total.detect += x.detect;
-            }
-            if total.n == 0 {
-                continue;
-            }
-            let per = |sum: f64| {
-                if total.responded == 0 {
-                    f64::NAN
-                } else {
-                    sum / total.responded as f64
+        for scope in Scope::ALL {
+            let per_run: Vec<Vec<crate::stats::WeekStats>> =
+                c.runs.iter().map(|r| r.stats.weeks(scope)).collect();
+            for w in 0..per_run[0].len() {
+                let mut total = crate::stats::WeekStats::default();
+                for run in &per_run {
+                    total.merge(&run[w]);
                 }
-            };
-            rows.push(WeeklyRow {
-                key: key(study, c),
-                week_start: horizon
-                    .instant(w as f64 * WEEK)
-                    .format("%Y-%m-%d")
-                    .to_string(),
-                n: total.n,
-                missed_share: Num::share(total.missed as f64 / total.n as f64),
-                detect_mean: Num::minutes(per(total.detect)),
-                alert_to_response_mean: Num::minutes(per(total.alert_to_response)),
-            });
+                if total.n == 0 {
+                    continue;
+                }
+                let per = |sum: f64| {
+                    if total.responded == 0 {
+                        f64::NAN
+                    } else {
+                        sum / total.responded as f64
+                    }
+                };
+                rows.push(WeeklyRow {
+                    key: key(study, c),
+                    scope: scope.name().to_string(),
+                    week_start: horizon
+                        .instant(w as f64 * WEEK)
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    n: total.n,
+                    missed_share: Num::share(total.missed as f64 / total.n as f64),
+                    detect_mean: Num::minutes(per(total.detect)),
+                    alert_to_response_mean: Num::minutes(per(total.alert_to_response)),
+                });
+            }
         }
     }
     rows
@@ -548,143 +713,4 @@ pub fn load_rows(study: &Study, cells: &[CellResults]) -> Vec<LoadRow> {
         }
     }
     rows
-}
-
-/// One line of the headline table.
-pub struct Headline {
-    /// Schedule name.
-    pub schedule: String,
-    /// Agency count.
-    pub k: usize,
-    /// Sweep value index (0 without a sweep).
-    pub variant: usize,
-    /// Sweep value label (empty without a sweep).
-    pub variant_label: String,
-    /// Alert → response p50 over replications, minutes.
-    pub p50: MeanCi,
-    /// Alert → response p95 over replications, minutes.
-    pub p95: MeanCi,
-    /// Share within the headline SLA (2 h when configured).
-    pub within: MeanCi,
-    /// Missed share.
-    pub missed: MeanCi,
-    /// Whether it is the best schedule at its agency count and sweep value.
-    pub best: bool,
-}
-
-/// The SLA threshold the headline leads with: 2 h when the scenario has it, else the
-/// middle one. `None` without thresholds.
-pub fn headline_sla(sla: &[f64]) -> Option<usize> {
-    sla.iter()
-        .position(|&t| t == 2.0 * HOUR)
-        .or((!sla.is_empty()).then_some(sla.len() / 2))
-}
-
-/// The best of some schedules at one agency count, given each one's share within the
-/// headline SLA and p95 (means): the highest share, then the lowest p95. Schedules
-/// without a share (no incidents) are never best. The one rule behind the console's
-/// star, the page's bold row and the charts' highlight.
-pub fn best_schedule(candidates: &[(f64, f64)]) -> Option<usize> {
-    candidates
-        .iter()
-        .enumerate()
-        .filter(|(_, (within, _))| !within.is_nan())
-        .max_by(|(_, a), (_, b)| {
-            a.0.total_cmp(&b.0)
-                .then(b.1.is_nan().cmp(&a.1.is_nan()))
-                .then(b.1.total_cmp(&a.1))
-        })
-        .map(|(i, _)| i)
-}
-
-/// The headline: per (sweep value, agency count), each schedule's p50 and p95 with CIs
-/// and the share within 2 h; the best (see [`best_schedule`]) marked.
-pub fn headline(study: &Study, cells: &[CellResults]) -> (String, Vec<Headline>) {
-    let sla = &study.scenario.experiment.sla;
-    let i = headline_sla(sla).unwrap_or(0);
-    let all = study.scenario.incidents.classes.len();
-    let mut rows: Vec<Headline> = cells
-        .iter()
-        .map(|c| {
-            let cell = &study.cells[c.cell];
-            let minutes =
-                |q: f64| move |x: &ClassStats| x.quantile(Metric::AlertToResponse, q) / 60.0;
-            Headline {
-                schedule: study.scenario.schedules[cell.schedule].name.clone(),
-                k: cell.k,
-                variant: c.variant,
-                variant_label: study.variant_label(c.variant).unwrap_or_default(),
-                p50: c.ci(all, minutes(0.5)),
-                p95: c.ci(all, minutes(0.95)),
-                within: c.ci(all, |x| x.share_within(i)),
-                missed: c.ci(all, ClassStats::missed_share),
-                best: false,
-            }
-        })
-        .collect();
-    // Sweep values in the scenario's order (not as strings: 2 before 10).
-    rows.sort_by_key(|r| (r.variant, r.k));
-    let mut start = 0;
-    while start < rows.len() {
-        let end = (start..rows.len())
-            .find(|&j| rows[j].k != rows[start].k || rows[j].variant != rows[start].variant)
-            .unwrap_or(rows.len());
-        let candidates: Vec<(f64, f64)> = rows[start..end]
-            .iter()
-            .map(|r| (r.within.mean, r.p95.mean))
-            .collect();
-        if let Some(best) = best_schedule(&candidates) {
-            rows[start + best].best = true;
-        }
-        start = end;
-    }
-    (sla.get(i).map_or_else(String::new, |&t| sla_label(t)), rows)
-}
-
-/// The headline as text for the console.
-pub fn headline_text(study: &Study, label: &str, rows: &[Headline]) -> String {
-    let mut out = String::new();
-    let pm = |ci: &MeanCi, scale: f64, decimals: usize| {
-        if ci.low.is_nan() {
-            format!("{:.*}", decimals, ci.mean * scale)
-        } else {
-            format!(
-                "{:.*} ±{:.*}",
-                decimals,
-                ci.mean * scale,
-                decimals,
-                ci.half_width() * scale
-            )
-        }
-    };
-    let sweep = study.scenario.sweep.as_ref().map(|s| s.name.as_str());
-    let mut last: Option<(usize, usize)> = None;
-    for r in rows {
-        if last != Some((r.variant, r.k)) {
-            let title = match sweep {
-                Some(name) => format!("{} agencies, {name} = {}", r.k, r.variant_label),
-                None => format!("{} agencies", r.k),
-            };
-            out.push_str(&format!(
-                "\n{title}\n  {:<24} {:>16} {:>16} {:>15} {:>9}\n",
-                "schedule", "p50 (min)", "p95 (min)", label, "missed"
-            ));
-            last = Some((r.variant, r.k));
-        }
-        out.push_str(&format!(
-            "{} {:<24} {:>16} {:>16} {:>14}% {:>8.2}%\n",
-            if r.best { "*" } else { " " },
-            r.schedule,
-            pm(&r.p50, 1.0, 1),
-            pm(&r.p95, 1.0, 1),
-            pm(&r.within, 100.0, 1),
-            100.0 * r.missed.mean
-        ));
-    }
-    out.push_str(&format!(
-        "\n* best at its agency count: highest share {} (then lowest p95). ± is the 95 % confidence half-width over {} replications.\n",
-        label.replace('_', " "),
-        study.replications()
-    ));
-    out
 }

@@ -7,15 +7,20 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
+use crate::report::brief::{Brief, brief};
+use crate::report::decision::{decision_rows, decisions, increment_rows, increments};
+use crate::report::outages::{outage_rows, outages};
 use crate::report::rows::{
-    CompareRow, CoverageRow, DeskRow, DistributionRow, IncidentRow, Layout, LoadRow, RunRow,
-    SummaryRow, WeeklyRow, to_csv, write_rows,
+    CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow, IncidentRow,
+    IncrementRow, Layout, LoadRow, OutageRow, RunRow, SummaryRow, WarningRow, WeeklyRow, to_csv,
+    write_rows,
 };
 use crate::report::runs::{incident_rows, run_rows};
 use crate::report::summary::{
-    Headline, by_cell, compare_rows, comparisons, desk_rows, distribution_rows, headline,
-    load_rows, summary_rows, weekly_rows,
+    by_cell, compare_rows, comparisons, desk_rows, distribution_rows, load_rows, summary_rows,
+    weekly_rows,
 };
+use crate::report::warnings::warnings;
 use crate::report::{write_atomic, write_atomic_with};
 use crate::scenario::Scenario;
 use crate::schedule::{Coverage, Horizon, member_names};
@@ -155,17 +160,58 @@ pub fn layout(study: &Study) -> Layout {
 }
 
 /// Writes every table of a finished run (and its provenance) to `dir`, and returns the
-/// headline (its SLA label and rows).
+/// brief (decision, findings, warnings) for the console.
 pub fn write_outputs(
     study: &Study,
     results: &[RunResult],
     dir: &Path,
     provenance: &Provenance,
-) -> Result<(String, Vec<Headline>)> {
+) -> Result<Brief> {
     let cells = by_cell(study, results);
     let comparisons = comparisons(study, &cells);
+    let decisions = decisions(study, &cells);
+    let increments = increments(study, &cells);
+    let outages = outages(study, &cells);
+    let warnings = warnings(study, &cells, &decisions);
+    let brief = brief(study, &cells, &decisions, &increments, &outages, warnings);
     let layout = layout(study);
+    let plain = Layout::default();
     let tables = [
+        (
+            "decision.csv",
+            to_csv(
+                &layout.header(DecisionRow::COLUMNS),
+                decision_rows(study, &decisions),
+            ),
+        ),
+        (
+            "increments.csv",
+            to_csv(
+                &layout.header(IncrementRow::COLUMNS),
+                increment_rows(study, &increments),
+            ),
+        ),
+        (
+            "outages.csv",
+            to_csv(
+                &layout.header(OutageRow::COLUMNS),
+                outage_rows(study, &cells, &outages),
+            ),
+        ),
+        (
+            "warnings.csv",
+            to_csv(&plain.header(WarningRow::COLUMNS), brief.warnings.iter()),
+        ),
+        (
+            "findings.csv",
+            to_csv(
+                &plain.header(FindingRow::COLUMNS),
+                brief
+                    .findings
+                    .iter()
+                    .map(|f| FindingRow { finding: f.clone() }),
+            ),
+        ),
         (
             "runs.csv",
             to_csv(&layout.header(&RunRow::columns()), run_rows(study, results)),
@@ -224,7 +270,7 @@ pub fn write_outputs(
     let json = serde_json::to_string_pretty(provenance)
         .map_err(|e| Error::System(format!("cannot encode run.json: {e}")))?;
     write_atomic(&dir.join("run.json"), json.as_bytes())?;
-    Ok(headline(study, &cells))
+    Ok(brief)
 }
 
 /// The header line of `incidents.csv`.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
-use crate::report::summary::Headline;
+use crate::report::brief::Brief;
 use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
 use crate::scenario::Scenario;
 
@@ -91,8 +91,8 @@ pub struct Merged {
     pub items: usize,
     /// Cell runs merged.
     pub runs: usize,
-    /// The headline (its SLA label and rows).
-    pub headline: (String, Vec<Headline>),
+    /// The brief (decision, findings, warnings).
+    pub brief: Brief,
 }
 
 /// Combines every shard's part into the outputs of an unsharded run: `parts` are part
@@ -236,7 +236,7 @@ pub fn merge(
     let dir = report_dir(&study.scenario, out);
     check_report_dir(&dir, &study.scenario)?;
     let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
-    let headline = write_outputs(&study, &results, &dir, &provenance)?;
+    let brief = write_outputs(&study, &results, &dir, &provenance)?;
     if trace {
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
@@ -248,7 +248,7 @@ pub fn merge(
         shards: count,
         items: items.len(),
         runs: results.len(),
-        headline,
+        brief,
         study,
     })
 }

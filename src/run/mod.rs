@@ -199,7 +199,6 @@ pub fn load_item(
     if trace && !csv.exists() {
         return None;
     }
-    let exp = &study.scenario.experiment;
     stored
         .runs
         .into_iter()
@@ -210,7 +209,7 @@ pub fn load_item(
                 variant: item.0,
                 cell,
                 replication: item.1,
-                stats: run.restored(&exp.sla, exp.warmup)?,
+                stats: run.restored(&study.run_setup(cell))?,
                 totals,
                 trace: None,
             })
@@ -270,10 +269,7 @@ pub fn run_items(
         .map(|&(v, r)| -> Result<_> {
             let mut results = study.run_item(v, r, options.trace);
             store_item(study, part, (v, r), &mut results)?;
-            let n: u64 = results
-                .iter()
-                .map(|x| x.stats.classes.iter().map(|c| c.n).sum::<u64>())
-                .sum();
+            let n: u64 = results.iter().map(|x| x.stats.counted()).sum();
             let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
             progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
             Ok(((v, r), results))

@@ -66,6 +66,21 @@ pub struct Scenario {
     pub schedules: Vec<ScheduleSpec>,
     /// An optional parameter sweep.
     pub sweep: Option<Sweep>,
+    /// How schedules are compared and recommended.
+    pub decision: Decision,
+}
+
+/// `[decision]`: the measure schedules are judged on and the smallest difference that
+/// matters in practice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The SLA threshold of the decision measure (share of cases answered within it
+    /// of the alert), as an index into [`Experiment::sla`].
+    pub sla: usize,
+    /// The practical margin on shares (0.01: one percentage point).
+    pub margin: f64,
+    /// The practical margin on durations, seconds.
+    pub margin_time: f64,
 }
 
 /// `[experiment]`.

@@ -26,6 +26,15 @@ pub struct RawScenario {
     #[serde(rename = "schedule", default)]
     pub schedules: Vec<Spanned<RawSchedule>>,
     pub sweep: Option<Spanned<RawSweep>>,
+    pub decision: Option<Spanned<RawDecision>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecision {
+    pub sla: Option<Spanned<Duration>>,
+    pub margin: Option<Spanned<f64>>,
+    pub margin_time: Option<Spanned<Duration>>,
 }
 
 #[derive(Deserialize, Default)]

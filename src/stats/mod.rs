@@ -107,6 +107,32 @@ fn histogram(metric: Metric) -> Histogram<u32> {
     Histogram::new_with_max(MAX_SECS, digits).expect("valid histogram bounds")
 }
 
+/// Whose cases a figure covers, at a given agency count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Incidents whose country is an admitted member at that agency count: the cases
+    /// the taskforce hands to its own police.
+    Members,
+    /// The rest of the world and roster countries not (yet) admitted at that count.
+    NonMembers,
+    /// Every incident (the same incidents at every agency count).
+    All,
+}
+
+impl Scope {
+    /// Every scope, in output order.
+    pub const ALL: [Scope; 3] = [Scope::Members, Scope::NonMembers, Scope::All];
+
+    /// The name used in the outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Members => "members",
+            Scope::NonMembers => "non_members",
+            Scope::All => "all",
+        }
+    }
+}
+
 /// Summaries of one severity class (or of all) in one run.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClassStats {
@@ -122,6 +148,8 @@ pub struct ClassStats {
     pub sums: [f64; Metric::COUNT],
     /// Responded incidents with alert → response within each SLA threshold.
     pub within: Vec<u64>,
+    /// Responded incidents with signal → response within each SLA threshold.
+    pub signal_within: Vec<u64>,
     /// Histogram of each metric over responded incidents, whole seconds, in
     /// [`Metric::ALL`] order (stored as sparse (value, count) lists).
     #[serde(with = "store::histograms")]
@@ -137,6 +165,7 @@ impl ClassStats {
             responded: 0,
             sums: [0.0; Metric::COUNT],
             within: vec![0; sla],
+            signal_within: vec![0; sla],
             histograms: Metric::ALL.into_iter().map(histogram).collect(),
         }
     }
@@ -153,6 +182,9 @@ impl ClassStats {
         for (a, b) in self.within.iter_mut().zip(&other.within) {
             *a += b;
         }
+        for (a, b) in self.signal_within.iter_mut().zip(&other.signal_within) {
+            *a += b;
+        }
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
             a.add(b).expect("histograms share their bounds");
         }
@@ -167,7 +199,7 @@ impl ClassStats {
         }
     }
 
-    /// Quantile `q` of metric `m`, seconds (NaN if none).
+    /// Quantile `q` of metric `m` over responded incidents, seconds (NaN if none).
     pub fn quantile(&self, m: Metric, q: f64) -> f64 {
         if self.responded == 0 {
             f64::NAN
@@ -176,55 +208,99 @@ impl ClassStats {
         }
     }
 
-    /// Share of detected incidents (counted, not missed) responded within SLA `i`; an
-    /// open incident has not responded within any threshold.
-    pub fn share_within(&self, i: usize) -> f64 {
-        let detected = self.n - self.missed;
-        if detected == 0 {
+    fn share(&self, count: u64) -> f64 {
+        if self.n == 0 {
             f64::NAN
         } else {
-            self.within[i] as f64 / detected as f64
+            count as f64 / self.n as f64
         }
+    }
+
+    /// Share of counted incidents responded within SLA `i` of the alert. Missed and
+    /// still-open incidents count as failures: they are in the denominator.
+    pub fn share_within(&self, i: usize) -> f64 {
+        self.share(self.within[i])
+    }
+
+    /// Share of counted incidents responded within SLA `i` of the signal (what the
+    /// public experiences: detection counts too).
+    pub fn signal_share_within(&self, i: usize) -> f64 {
+        self.share(self.signal_within[i])
     }
 
     /// Share of counted incidents that were missed.
     pub fn missed_share(&self) -> f64 {
-        if self.n == 0 {
-            f64::NAN
-        } else {
-            self.missed as f64 / self.n as f64
-        }
+        self.share(self.missed)
     }
 
     /// Share of counted incidents still open at the horizon.
     pub fn open_share(&self) -> f64 {
-        if self.n == 0 {
-            f64::NAN
-        } else {
-            self.open as f64 / self.n as f64
-        }
+        self.share(self.open)
+    }
+
+    /// Share of counted incidents that were responded (where the ECDF of alert →
+    /// response levels off).
+    pub fn responded_share(&self) -> f64 {
+        self.share(self.responded)
     }
 }
 
-/// The [`Sink`] of a normal run: per-class summaries of the counted incidents.
+/// What a run's summaries are made for: the study's classes, SLA thresholds, warm-up,
+/// horizon, the agency count (members are the first `members` of the roster) and the
+/// dated outage windows whose incidents are summarised apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetup {
+    /// Severity classes.
+    pub classes: usize,
+    /// SLA thresholds, seconds.
+    pub sla: Vec<f64>,
+    /// Incidents signalled before this are not counted.
+    pub warmup: f64,
+    /// The horizon, seconds.
+    pub horizon: f64,
+    /// The agency count: jurisdictions below it are members.
+    pub members: usize,
+    /// Outage windows (start, end), seconds.
+    pub windows: Vec<(f64, f64)>,
+}
+
+/// Counts and sums of the incidents signalled in one outage window.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WindowStats {
+    /// Counted incidents signalled in the window.
+    pub n: u64,
+    /// Of which missed.
+    pub missed: u64,
+    /// Of which responded.
+    pub responded: u64,
+    /// Sum of alert → response over responded, seconds.
+    pub alert_to_response: f64,
+    /// Responded within each SLA threshold of the alert.
+    pub within: Vec<u64>,
+}
+
+/// The [`Sink`] of a normal run: per-scope, per-class summaries of the counted
+/// incidents.
 ///
-/// Its serde form (the classes and weeks) is what a finished work item keeps on disk;
-/// a stored run is read back through [`RunStats::restored`], which checks it against
-/// the study.
+/// Its serde form (the summaries) is what a finished work item keeps on disk; a stored
+/// run is read back through [`RunStats::restored`], which checks it against the study.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunStats {
-    /// One summary per severity class.
-    pub classes: Vec<ClassStats>,
-    /// All classes by week of the horizon (by signal time), for delay-by-week charts.
-    pub weeks: Vec<WeekStats>,
-    /// Per class and metric: zero values not yet in the histograms (none once sealed,
-    /// so never stored).
+    /// Members' incidents, one summary per severity class.
+    pub members: Vec<ClassStats>,
+    /// Non-members' incidents, one summary per severity class.
+    pub non_members: Vec<ClassStats>,
+    /// By week of the horizon (by signal time), for delay-by-week charts: members',
+    /// then non-members'.
+    pub weeks: [Vec<WeekStats>; 2],
+    /// Per outage window: members', then non-members'.
+    pub windows: Vec<[WindowStats; 2]>,
+    /// Per scope, class and metric: zero values not yet in the histograms (none once
+    /// sealed, so never stored).
     #[serde(skip)]
-    zeros: Vec<[u64; Metric::COUNT]>,
+    zeros: [Vec<[u64; Metric::COUNT]>; 2],
     #[serde(skip)]
-    sla: Vec<f64>,
-    #[serde(skip)]
-    warmup: f64,
+    setup: Option<RunSetup>,
 }
 
 /// Counts and sums of one week of the horizon.
@@ -242,54 +318,197 @@ pub struct WeekStats {
     pub detect: f64,
 }
 
+impl WeekStats {
+    /// Adds another week's counts into this one.
+    pub fn merge(&mut self, other: &WeekStats) {
+        self.n += other.n;
+        self.missed += other.missed;
+        self.responded += other.responded;
+        self.alert_to_response += other.alert_to_response;
+        self.detect += other.detect;
+    }
+}
+
+impl WindowStats {
+    fn new(sla: usize) -> WindowStats {
+        WindowStats {
+            within: vec![0; sla],
+            ..WindowStats::default()
+        }
+    }
+
+    /// Adds another window's counts into this one.
+    pub fn merge(&mut self, other: &WindowStats) {
+        self.n += other.n;
+        self.missed += other.missed;
+        self.responded += other.responded;
+        self.alert_to_response += other.alert_to_response;
+        for (a, b) in self.within.iter_mut().zip(&other.within) {
+            *a += b;
+        }
+    }
+}
+
 impl RunStats {
-    /// Empty summaries for `classes` severity classes over a horizon of `horizon` seconds.
-    pub fn new(classes: usize, sla: &[f64], warmup: f64, horizon: f64) -> RunStats {
+    /// Empty summaries for a run.
+    pub fn new(setup: &RunSetup) -> RunStats {
+        let weeks = (setup.horizon / crate::scenario::units::WEEK).ceil() as usize;
+        let classes = || {
+            (0..setup.classes)
+                .map(|_| ClassStats::new(setup.sla.len()))
+                .collect::<Vec<_>>()
+        };
         RunStats {
-            classes: (0..classes).map(|_| ClassStats::new(sla.len())).collect(),
-            weeks: vec![
-                WeekStats::default();
-                (horizon / crate::scenario::units::WEEK).ceil() as usize
+            members: classes(),
+            non_members: classes(),
+            weeks: [
+                vec![WeekStats::default(); weeks],
+                vec![WeekStats::default(); weeks],
             ],
-            zeros: vec![[0; Metric::COUNT]; classes],
-            sla: sla.to_vec(),
-            warmup,
+            windows: setup
+                .windows
+                .iter()
+                .map(|_| [0, 1].map(|_| WindowStats::new(setup.sla.len())))
+                .collect(),
+            zeros: [0, 1].map(|_| vec![[0; Metric::COUNT]; setup.classes]),
+            setup: Some(setup.clone()),
         }
     }
 
     /// Moves the zero values counted apart into the histograms: call once the run is
     /// over, before reading quantiles.
     pub fn seal(&mut self) {
-        for (c, zeros) in self.classes.iter_mut().zip(&mut self.zeros) {
-            for (h, z) in c.histograms.iter_mut().zip(zeros.iter_mut()) {
-                if *z > 0 {
-                    h.saturating_record_n(0, u32::try_from(*z).unwrap_or(u32::MAX));
-                    *z = 0;
+        for (scope, zeros) in [&mut self.members, &mut self.non_members]
+            .into_iter()
+            .zip(&mut self.zeros)
+        {
+            for (c, zeros) in scope.iter_mut().zip(zeros.iter_mut()) {
+                for (h, z) in c.histograms.iter_mut().zip(zeros.iter_mut()) {
+                    if *z > 0 {
+                        h.saturating_record_n(0, u32::try_from(*z).unwrap_or(u32::MAX));
+                        *z = 0;
+                    }
                 }
             }
         }
     }
 
-    /// All classes together.
-    pub fn all(&self) -> ClassStats {
-        let mut all = ClassStats::new(self.sla.len());
-        for c in &self.classes {
+    /// The summaries of one scope, per class (`All`: members' and non-members'
+    /// together).
+    pub fn classes(&self, scope: Scope) -> Vec<ClassStats> {
+        match scope {
+            Scope::Members => self.members.clone(),
+            Scope::NonMembers => self.non_members.clone(),
+            Scope::All => self
+                .members
+                .iter()
+                .zip(&self.non_members)
+                .map(|(m, n)| {
+                    let mut c = m.clone();
+                    c.merge(n);
+                    c
+                })
+                .collect(),
+        }
+    }
+
+    /// Every class of one scope together.
+    pub fn scope(&self, scope: Scope) -> ClassStats {
+        let parts: Vec<&ClassStats> = match scope {
+            Scope::Members => self.members.iter().collect(),
+            Scope::NonMembers => self.non_members.iter().collect(),
+            Scope::All => self.members.iter().chain(&self.non_members).collect(),
+        };
+        let mut all = parts[0].clone();
+        for c in &parts[1..] {
             all.merge(c);
         }
         all
+    }
+
+    /// Every incident together (all scopes, all classes).
+    pub fn all(&self) -> ClassStats {
+        self.scope(Scope::All)
+    }
+
+    /// Counted incidents, all scopes.
+    pub fn counted(&self) -> u64 {
+        self.members
+            .iter()
+            .chain(&self.non_members)
+            .map(|c| c.n)
+            .sum()
+    }
+
+    /// The weeks of one scope.
+    pub fn weeks(&self, scope: Scope) -> Vec<WeekStats> {
+        match scope {
+            Scope::Members => self.weeks[0].clone(),
+            Scope::NonMembers => self.weeks[1].clone(),
+            Scope::All => {
+                let mut w = self.weeks[0].clone();
+                for (a, b) in w.iter_mut().zip(&self.weeks[1]) {
+                    a.merge(b);
+                }
+                w
+            }
+        }
+    }
+
+    /// Outage window `i` for one scope.
+    pub fn window(&self, i: usize, scope: Scope) -> WindowStats {
+        let [m, n] = &self.windows[i];
+        match scope {
+            Scope::Members => m.clone(),
+            Scope::NonMembers => n.clone(),
+            Scope::All => {
+                let mut w = m.clone();
+                w.merge(n);
+                w
+            }
+        }
     }
 }
 
 impl Sink for RunStats {
     #[inline]
     fn record(&mut self, _index: u32, incident: &Incident, outcome: &Outcome) {
-        if incident.signal < self.warmup {
+        let setup = self.setup.as_ref().expect("a run's summaries have a setup");
+        if incident.signal < setup.warmup {
             return;
         }
-        let c = &mut self.classes[incident.class as usize];
+        let member = incident
+            .jurisdiction
+            .is_some_and(|j| usize::from(j) < setup.members);
+        let scope = usize::from(!member);
+        let class = incident.class as usize;
+        let c = if scope == 0 {
+            &mut self.members[class]
+        } else {
+            &mut self.non_members[class]
+        };
         c.n += 1;
-        let week = &mut self.weeks[(incident.signal / crate::scenario::units::WEEK) as usize];
+        let week =
+            &mut self.weeks[scope][(incident.signal / crate::scenario::units::WEEK) as usize];
         week.n += 1;
+        let a2r = outcome.alert_to_response();
+        for (i, &(from, to)) in setup.windows.iter().enumerate() {
+            if (from..to).contains(&incident.signal) {
+                let w = &mut self.windows[i][scope];
+                w.n += 1;
+                match outcome.status {
+                    Status::Missed => w.missed += 1,
+                    Status::Open => {}
+                    Status::Responded => {
+                        w.responded += 1;
+                        w.alert_to_response += a2r;
+                        for (n, t) in w.within.iter_mut().zip(&setup.sla) {
+                            *n += u64::from(a2r <= *t);
+                        }
+                    }
+                }
+            }
+        }
         match outcome.status {
             Status::Missed => {
                 c.missed += 1;
@@ -298,11 +517,11 @@ impl Sink for RunStats {
             Status::Open => c.open += 1,
             Status::Responded => {
                 week.responded += 1;
-                week.alert_to_response += outcome.alert_to_response();
+                week.alert_to_response += a2r;
                 week.detect += outcome.detect;
                 c.responded += 1;
                 let values = Metric::ALL.map(|m| m.value(incident, outcome));
-                let zeros = &mut self.zeros[incident.class as usize];
+                let zeros = &mut self.zeros[scope][class];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
                     // Whole seconds, rounded (values are never negative). Stages that
@@ -315,9 +534,15 @@ impl Sink for RunStats {
                         c.histograms[m].saturating_record(secs);
                     }
                 }
-                let a2r = values[Metric::AlertToResponse.index()];
-                for (w, t) in c.within.iter_mut().zip(&self.sla) {
+                let s2r = values[Metric::SignalToResponse.index()];
+                for ((w, sw), t) in c
+                    .within
+                    .iter_mut()
+                    .zip(c.signal_within.iter_mut())
+                    .zip(&setup.sla)
+                {
                     *w += u64::from(a2r <= *t);
+                    *sw += u64::from(s2r <= *t);
                 }
             }
         }

@@ -4,23 +4,30 @@
 //! part that needs help (histograms as sparse (value, count) lists) and the check that
 //! a stored run fits the study reading it.
 
-use super::{Metric, RunStats};
+use super::{Metric, RunSetup, RunStats};
 
 impl RunStats {
-    /// A stored run made ready for a study with these SLA thresholds and warm-up;
-    /// `None` if it does not fit them (another scenario's or a damaged item).
-    pub fn restored(mut self, sla: &[f64], warmup: f64) -> Option<RunStats> {
-        let fits = self.classes.iter().all(|c| {
-            c.within.len() == sla.len()
-                && c.histograms.len() == Metric::COUNT
-                && c.missed + c.open + c.responded == c.n
-        });
+    /// A stored run made ready for the study it belongs to; `None` if it does not fit
+    /// the study's setup (another scenario's or a damaged item).
+    pub fn restored(mut self, setup: &RunSetup) -> Option<RunStats> {
+        let weeks = (setup.horizon / crate::scenario::units::WEEK).ceil() as usize;
+        let sla = setup.sla.len();
+        let fits = [&self.members, &self.non_members].iter().all(|scope| {
+            scope.len() == setup.classes
+                && scope.iter().all(|c| {
+                    c.within.len() == sla
+                        && c.signal_within.len() == sla
+                        && c.histograms.len() == Metric::COUNT
+                        && c.missed + c.open + c.responded == c.n
+                })
+        }) && self.weeks.iter().all(|w| w.len() == weeks)
+            && self.windows.len() == setup.windows.len()
+            && self.windows.iter().flatten().all(|w| w.within.len() == sla);
         if !fits {
             return None;
         }
-        self.zeros = vec![[0; Metric::COUNT]; self.classes.len()];
-        self.sla = sla.to_vec();
-        self.warmup = warmup;
+        self.zeros = [0, 1].map(|_| vec![[0; Metric::COUNT]; setup.classes]);
+        self.setup = Some(setup.clone());
         Some(self)
     }
 }
@@ -89,12 +96,20 @@ mod tests {
 
     #[test]
     fn a_stored_run_reads_back_exactly() {
-        let mut run = RunStats::new(2, &[3600.0], 0.0, 14.0 * 86_400.0);
+        let setup = RunSetup {
+            classes: 2,
+            sla: vec![3600.0],
+            warmup: 0.0,
+            horizon: 14.0 * 86_400.0,
+            members: 1,
+            windows: vec![(0.0, 10_000.0)],
+        };
+        let mut run = RunStats::new(&setup);
         for i in 0..50u32 {
             let signal = f64::from(i) * 1000.0;
             let incident = Incident {
                 signal,
-                jurisdiction: Some(0),
+                jurisdiction: Some((i % 3) as u16),
                 class: (i % 2) as u8,
                 visibility: f64::INFINITY,
                 detect: 60.0,
@@ -130,13 +145,25 @@ mod tests {
         run.seal();
         let text = serde_json::to_string(&run).unwrap();
         let back: RunStats = serde_json::from_str(&text).unwrap();
-        let back = back.restored(&[3600.0], 0.0).unwrap();
+        let back = back.restored(&setup).unwrap();
         assert_eq!(serde_json::to_string(&back).unwrap(), text);
         for m in Metric::ALL {
             assert_eq!(back.all().quantile(m, 0.9), run.all().quantile(m, 0.9));
         }
         // Another scenario's SLA thresholds do not fit.
         let again: RunStats = serde_json::from_str(&text).unwrap();
-        assert!(again.restored(&[3600.0, 7200.0], 0.0).is_none());
+        let other = RunSetup {
+            sla: vec![3600.0, 7200.0],
+            ..setup.clone()
+        };
+        assert!(again.restored(&other).is_none());
+        // Members and non-members add up to every incident.
+        let (m, n, a) = (
+            back.scope(crate::stats::Scope::Members),
+            back.scope(crate::stats::Scope::NonMembers),
+            back.all(),
+        );
+        assert_eq!(m.n + n.n, a.n);
+        assert_eq!(m.within[0] + n.within[0], a.within[0]);
     }
 }

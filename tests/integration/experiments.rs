@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::common::watchsim;
 use watchsim::experiment::Study;
-use watchsim::report::summary::{by_cell, comparisons};
+use watchsim::report::summary::{Measure, by_cell, comparisons};
 use watchsim::run::{Manifest, RunOptions, Silent, run_items};
 use watchsim::scenario::Scenario;
 
@@ -182,14 +182,14 @@ fn two_identical_schedules_differ_by_exactly_zero_and_others_do_not() {
             same += 1;
             assert!(
                 c.diff.mean == 0.0 && c.diff.low == 0.0 && c.diff.high == 0.0,
-                "{} k={ka} severity {}: {a} − {b} = {:?}",
-                c.metric,
+                "{:?} k={ka} severity {}: {a} − {b} = {:?}",
+                c.measure,
                 c.severity,
                 c.diff
             );
         } else if pair.contains(&"utc-blocks")
             && pair.contains(&"follow-the-sun")
-            && c.metric == "alert_to_response_mean"
+            && c.measure == Measure::MeanAlertToResponse
             && c.diff.mean != 0.0
         {
             different += 1;
@@ -282,7 +282,8 @@ fn paired_half_width(independent: bool, a: &str, b: &str, k: usize) -> f64 {
         .find(|c| {
             c.a == ia.min(ib)
                 && c.b == ia.max(ib)
-                && c.metric == "alert_to_response_mean"
+                && c.measure == Measure::MeanAlertToResponse
+                && c.scope == watchsim::stats::Scope::All
                 && c.severity == 3
         })
         .unwrap()

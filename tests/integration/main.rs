@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod decisions;
 mod engine;
 mod experiments;
 mod nothing_lost;

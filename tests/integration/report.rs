@@ -140,7 +140,15 @@ fn index_html_links_every_chart_and_csv_and_names_its_provenance() {
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(roster().join("run.json")).unwrap()).unwrap();
     assert!(html.contains(run["scenario_hash"].as_str().unwrap()));
-    assert!(html.contains("★"), "the best schedule is marked");
+    assert!(html.contains("✔"), "the recommended schedule is marked");
+    for section in [
+        "id=\"findings\"",
+        "id=\"decision\"",
+        "id=\"warnings\"",
+        "id=\"outages\"",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
     assert!(
         !html.contains("<script"),
         "no JavaScript needed to read the page"

@@ -170,7 +170,7 @@ pub fn run_study(toml: &str) -> Vec<RunResult> {
 /// Class `class` (None: all classes) of one run.
 pub fn class_stats(r: &RunResult, class: Option<usize>) -> ClassStats {
     match class {
-        Some(i) => r.stats.classes[i].clone(),
+        Some(i) => r.stats.classes(watchsim::stats::Scope::All)[i].clone(),
         None => r.stats.all(),
     }
 }
@@ -474,12 +474,14 @@ fn observe(toml: &str, t_hours: &[f64]) -> Vec<Observed> {
         .into_par_iter()
         .map(|r| {
             let mut sink = TailSink {
-                stats: RunStats::new(
-                    s.incidents.classes.len(),
-                    &exp.sla,
-                    exp.warmup,
-                    exp.horizon(),
-                ),
+                stats: RunStats::new(&watchsim::stats::RunSetup {
+                    classes: s.incidents.classes.len(),
+                    sla: exp.sla.clone(),
+                    warmup: exp.warmup,
+                    horizon: exp.horizon(),
+                    members: 1,
+                    windows: Vec::new(),
+                }),
                 warmup: exp.warmup,
                 limits: t_hours.iter().map(|h| h * 3600.0).collect(),
                 over: vec![0; t_hours.len()],

@@ -50,7 +50,7 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         let pts: Vec<(f64, f64, f64, f64)> = xs
             .iter()
             .filter_map(|(x, k, v)| {
-                let e = r.estimate(&r.key(s, *k, v), panel.severity, panel.metric)?;
+                let e = r.estimate(&r.key(s, *k, v), "all", panel.severity, panel.metric)?;
                 if e.mean.is_nan() {
                     return None;
                 }

@@ -126,7 +126,7 @@ impl Chart for Ecdf<'_> {
             } else {
                 r.variant_label(v)
             };
-            if let Some(best) = r.best(*k, v) {
+            if let Some(best) = r.recommended(*k, v) {
                 caption.push_str(&format!(" · best: {best}"));
             }
             let mut chart = ChartBuilder::on(&panel)

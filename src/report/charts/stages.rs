@@ -40,7 +40,7 @@ impl<'a> Stages<'a> {
         let any = panels.iter().any(|(k, v)| {
             report.schedules.iter().any(|s| {
                 report
-                    .estimate(&report.key(s, *k, v), "all", "detect")
+                    .estimate(&report.key(s, *k, v), "members", "all", "detect")
                     .is_some()
             })
         });
@@ -51,7 +51,7 @@ impl<'a> Stages<'a> {
         let key = self.report.key(s, k, v);
         STAGES.map(|(m, _, _)| {
             self.report
-                .estimate(&key, "all", m)
+                .estimate(&key, "members", "all", m)
                 .map_or(0.0, |e| if e.mean.is_nan() { 0.0 } else { e.mean })
         })
     }

@@ -7,6 +7,7 @@
 //! walk carries on, so that a file's errors are listed together.
 
 mod agencies;
+mod decision;
 mod experiment;
 mod incidents;
 mod schedules;
@@ -165,6 +166,7 @@ impl Validator<'_> {
             })
             .collect();
 
+        let decision = self.decision(raw.decision, &experiment.sla);
         let trace = matches!(incidents.source, IncidentSource::Trace { .. });
         let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace));
         Some(Scenario {
@@ -179,6 +181,7 @@ impl Validator<'_> {
             agencies,
             schedules,
             sweep: sweep.flatten(),
+            decision,
         })
     }
 

@@ -1,0 +1,453 @@
+//! The brief: findings in plain sentences, generated from the tables, and the console
+//! text that leads with the decision. No sentence claims a difference whose verdict is
+//! not "better".
+
+use crate::experiment::Study;
+use crate::report::decision::{
+    CountDecision, Increment, Standing, count_title, hours, measure_words, ordinal, pct, pct_ci,
+    points_ci,
+};
+use crate::report::outages::Outage;
+use crate::report::rows::WarningRow;
+use crate::report::summary::CellResults;
+use crate::report::verdict::Verdict;
+use crate::schedule::Horizon;
+use crate::stats::Scope;
+
+/// Everything the console and the page lead with.
+#[derive(Debug, Clone, Default)]
+pub struct Brief {
+    /// The decision screen (per agency count, then what each member adds).
+    pub decision: String,
+    /// Per agency count, every schedule on the members' cases.
+    pub details: String,
+    /// The findings, 3 to 8 sentences.
+    pub findings: Vec<String>,
+    /// The warnings.
+    pub warnings: Vec<WarningRow>,
+}
+
+impl Brief {
+    /// The whole console text: decision first, findings last.
+    pub fn console(&self) -> String {
+        let mut out = self.decision.clone();
+        out.push_str(&self.details);
+        if !self.warnings.is_empty() {
+            out.push_str(&format!(
+                "\nWarnings ({}; every one is in warnings.csv):\n",
+                self.warnings.len()
+            ));
+            for w in self.warnings.iter().take(8) {
+                out.push_str(&format!("  ! {} — {}: {}\n", w.cell, w.kind, w.figure));
+            }
+            if self.warnings.len() > 8 {
+                out.push_str(&format!("  … and {} more\n", self.warnings.len() - 8));
+            }
+        }
+        out.push_str("\nFindings:\n");
+        for (i, f) in self.findings.iter().enumerate() {
+            out.push_str(&format!("  {}. {f}\n", i + 1));
+        }
+        out
+    }
+}
+
+/// The increment to show for a step: the schedule recommended at the larger count.
+fn step<'a>(
+    increments: &'a [Increment],
+    decisions: &[CountDecision],
+    variant: usize,
+    to: usize,
+) -> Option<&'a Increment> {
+    let schedule = decisions
+        .iter()
+        .find(|d| d.variant == variant && d.k == to)?
+        .recommended()?
+        .schedule
+        .clone();
+    increments
+        .iter()
+        .find(|i| i.variant == variant && i.to == to && i.schedule == schedule)
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::ABetter => "better",
+        Verdict::BBetter => "worse",
+        Verdict::NoPracticalDifference => "no practical difference",
+        Verdict::Undecided => "undecided",
+    }
+}
+
+/// `12.3 points below (95 % CI 11.8 to 12.9)` for a positive difference best − other.
+fn below(diff: &crate::stats::ci::MeanCi) -> String {
+    if diff.low.is_nan() {
+        format!("{:.1} points below", 100.0 * diff.mean)
+    } else {
+        format!(
+            "{:.1} points below (95 % CI {:.1} to {:.1})",
+            100.0 * diff.mean,
+            100.0 * diff.low,
+            100.0 * diff.high
+        )
+    }
+}
+
+/// The brief of a finished study.
+pub fn brief(
+    study: &Study,
+    cells: &[CellResults],
+    decisions: &[CountDecision],
+    increments: &[Increment],
+    outages: &[Outage],
+    warnings: Vec<WarningRow>,
+) -> Brief {
+    let words = measure_words(study);
+    let margin = 100.0 * study.scenario.decision.margin;
+    let mut d = format!(
+        "\nWhich schedule to choose, judged on the members' cases (their own police's): share answered {words} of the alert, missed and open cases counting as failures; {} replications; a difference counts when it is at least {margin:.1} points and its 95 % CI says so.\n\n",
+        study.replications()
+    );
+    d.push_str(&format!(
+        "  {:<12} {:<20} {:>22} {:>7} {:>9}   {}\n",
+        "agencies",
+        "recommended",
+        format!("{words} (95 % CI)"),
+        "missed",
+        "analyst-h",
+        "the best cheaper option (its share, cost)"
+    ));
+    for c in decisions {
+        let Some(r) = c.recommended() else {
+            d.push_str(&format!(
+                "  {:<12} (no members' cases at this count)\n",
+                count_title(study, c.variant, c.k)
+            ));
+            continue;
+        };
+        // What a cheaper schedule would give up: the best of those that cost less.
+        let cheaper = c
+            .schedules
+            .iter()
+            .filter(|s| s.cost.mean < r.cost.mean && !s.share.mean.is_nan())
+            .max_by(|a, b| a.share.mean.total_cmp(&b.share.mean))
+            .map(|s| {
+                format!(
+                    "{} ({}, {} h{})",
+                    s.schedule,
+                    pct(s.share.mean),
+                    hours(s.cost.mean),
+                    match s.standing {
+                        Standing::Worse => ", worse",
+                        Standing::Undecided => ", undecided",
+                        _ => "",
+                    }
+                )
+            })
+            .unwrap_or_else(|| "—".into());
+        let title = match study.variant_label(c.variant) {
+            Some(v) => format!("{} ({v})", c.k),
+            None => c.k.to_string(),
+        };
+        let ci = if r.share.low.is_nan() {
+            pct(r.share.mean)
+        } else {
+            format!(
+                "{} ({:.1}–{:.1})",
+                pct(r.share.mean),
+                100.0 * r.share.low,
+                100.0 * r.share.high
+            )
+        };
+        d.push_str(&format!(
+            "  {title:<12} {:<20} {ci:>22} {:>7} {:>9}   {cheaper}\n",
+            r.schedule,
+            pct(r.missed.mean),
+            hours(r.cost.mean),
+        ));
+    }
+    if !increments.is_empty() {
+        d.push_str(&format!(
+            "\nWhat each new member adds, over every case (the same incidents at both counts): change in the share answered {words}, on the schedule recommended at the larger count.\n\n"
+        ));
+        let mut steps: Vec<(usize, usize, usize)> = increments
+            .iter()
+            .map(|i| (i.variant, i.from, i.to))
+            .collect();
+        steps.sort_unstable();
+        steps.dedup();
+        for (v, from, to) in steps {
+            let Some(inc) = step(increments, decisions, v, to) else {
+                continue;
+            };
+            let title = match study.variant_label(v) {
+                Some(l) => format!("{from} → {to} ({l})"),
+                None => format!("{from} → {to}"),
+            };
+            d.push_str(&format!(
+                "  {title:<10} {:<22} {:<18} {:<40} {}\n",
+                format!("+{}", inc.added),
+                inc.schedule,
+                points_ci(&inc.share.diff),
+                verdict_word(inc.share.verdict)
+            ));
+        }
+    }
+
+    let details = details(study, decisions);
+    let findings = findings(study, cells, decisions, increments, outages);
+    Brief {
+        decision: d,
+        details,
+        findings,
+        warnings,
+    }
+}
+
+/// Per agency count, every schedule on the members' cases with its verdict against
+/// the best.
+fn details(study: &Study, decisions: &[CountDecision]) -> String {
+    let words = measure_words(study);
+    let mut out = String::from(
+        "\nEvery schedule, members' cases (± is the 95 % half-width; R recommended, B best):\n",
+    );
+    for c in decisions {
+        out.push_str(&format!(
+            "\n{}\n    {:<24} {:>16} {:>16} {:>16} {:>8} {:>10}  {}\n",
+            count_title(study, c.variant, c.k),
+            "schedule",
+            "p50 (min)",
+            "p95 (min)",
+            words,
+            "missed",
+            "analyst-h",
+            "against the best"
+        ));
+        let best = c.best().map(|b| b.schedule.clone()).unwrap_or_default();
+        for s in &c.schedules {
+            let pm = |ci: &crate::stats::ci::MeanCi, scale: f64| {
+                if ci.mean.is_nan() {
+                    "–".to_string()
+                } else if ci.low.is_nan() {
+                    format!("{:.1}", ci.mean * scale)
+                } else {
+                    format!("{:.1} ±{:.1}", ci.mean * scale, ci.half_width() * scale)
+                }
+            };
+            let mark = match (s.recommended, s.standing) {
+                (true, Standing::Best) => "RB",
+                (true, _) => "R ",
+                (false, Standing::Best) => " B",
+                _ => "  ",
+            };
+            let against = s
+                .against_best
+                .as_ref()
+                .map(|cmp| cmp.verdict.text(&best, &s.schedule))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {mark}{:<24} {:>16} {:>16} {:>15}% {:>7.1}% {:>10}  {against}\n",
+                s.schedule,
+                pm(&s.p50, 1.0),
+                pm(&s.p95, 1.0),
+                pm(&s.share, 100.0),
+                100.0 * s.missed.mean,
+                hours(s.cost.mean),
+            ));
+        }
+    }
+    out
+}
+
+/// 3 to 8 sentences from the tables, each with its numbers and CI.
+fn findings(
+    study: &Study,
+    cells: &[CellResults],
+    decisions: &[CountDecision],
+    increments: &[Increment],
+    outages: &[Outage],
+) -> Vec<String> {
+    let words = measure_words(study);
+    let mut out = Vec::new();
+    // The recommendation at the first and last agency counts (of the first sweep value)
+    // and wherever the recommendation changes in between.
+    let first_variant: Vec<&CountDecision> = decisions.iter().filter(|d| d.variant == 0).collect();
+    let mut shown: Vec<usize> = Vec::new();
+    let mut last_choice: Option<String> = None;
+    for (i, d) in first_variant.iter().enumerate() {
+        let Some(r) = d.recommended() else { continue };
+        let changed = last_choice.as_ref() != Some(&r.schedule);
+        let edge = i == 0 || i + 1 == first_variant.len();
+        last_choice = Some(r.schedule.clone());
+        if (edge || changed) && shown.len() < 3 {
+            shown.push(i);
+        } else if edge && shown.len() == 3 {
+            shown[2] = i;
+        }
+    }
+    for &i in &shown {
+        let d = first_variant[i];
+        let Some(r) = d.recommended() else { continue };
+        let mut s = format!(
+            "At {}, choose {}: it answers {} of the members' cases {words} of the alert at {} analyst-hours a week",
+            count_title(study, d.variant, d.k),
+            r.schedule,
+            pct_ci(&r.share),
+            hours(r.cost.mean)
+        );
+        if let Some(b) = d.best().filter(|b| b.schedule != r.schedule) {
+            s.push_str(&format!(
+                "; {} answers {} but costs {} hours, and the difference is under the practical margin",
+                b.schedule,
+                pct(b.share.mean),
+                hours(b.cost.mean)
+            ));
+        }
+        let worse: Vec<String> = d
+            .schedules
+            .iter()
+            .filter(|x| x.standing == Standing::Worse)
+            .filter_map(|x| {
+                let cmp = x.against_best.as_ref()?;
+                Some(format!(
+                    "{} ({}, {} the best)",
+                    x.schedule,
+                    pct(x.share.mean),
+                    below(&cmp.diff)
+                ))
+            })
+            .take(2)
+            .collect();
+        if !worse.is_empty() {
+            s.push_str(&format!("; clearly worse: {}", worse.join(", ")));
+        }
+        s.push('.');
+        out.push(s);
+    }
+    // What members add: the largest clear gain, and where gains stop mattering.
+    let recommended_steps: Vec<&Increment> = first_variant
+        .iter()
+        .filter_map(|d| step(increments, decisions, 0, d.k))
+        .collect();
+    if let Some(gain) = recommended_steps
+        .iter()
+        .filter(|i| i.share.verdict == Verdict::ABetter)
+        .max_by(|a, b| a.share.diff.mean.total_cmp(&b.share.diff.mean))
+    {
+        out.push(format!(
+            "Admitting the {} member ({}) changes the share of all cases answered {words} on {} by {}, the largest gain of any step.",
+            ordinal(gain.to),
+            gain.added,
+            gain.schedule,
+            points_ci(&gain.share.diff)
+        ));
+    }
+    let flat: Vec<String> = recommended_steps
+        .iter()
+        .filter(|i| i.share.verdict == Verdict::NoPracticalDifference)
+        .map(|i| format!("{} → {}", i.from, i.to))
+        .collect();
+    if !flat.is_empty() {
+        out.push(format!(
+            "Steps that change the share of all cases answered {words} by less than the practical margin: {}.",
+            flat.join(", ")
+        ));
+    }
+    // Outages: the schedule that has the outage against the best over its window.
+    let horizon = Horizon::of(&study.scenario);
+    for o in outages.iter().take(2) {
+        let member = &study.scenario.agencies[o.member].id;
+        let dates = format!(
+            "{} to {}",
+            horizon.instant(o.from).format("%Y-%m-%d"),
+            horizon.instant(o.to).format("%Y-%m-%d")
+        );
+        // Within one (first sweep value, largest count) group.
+        let k = study
+            .scenario
+            .experiment
+            .agency_counts
+            .iter()
+            .copied()
+            .filter(|&k| k > o.member)
+            .max();
+        let Some(k) = k else { continue };
+        let group: Vec<&crate::report::outages::OutageFigures> = o
+            .figures
+            .iter()
+            .filter(|f| {
+                f.scope == Scope::Members
+                    && cells[f.cell].variant == 0
+                    && study.cells[cells[f.cell].cell].k == k
+            })
+            .collect();
+        let Some(best) = group
+            .iter()
+            .filter(|f| !f.within.mean.is_nan())
+            .max_by(|a, b| a.within.mean.total_cmp(&b.within.mean))
+        else {
+            continue;
+        };
+        let name = |c: usize| crate::report::summary::schedule_name(study, cells, c).to_string();
+        let with_outage: Vec<&&crate::report::outages::OutageFigures> = group
+            .iter()
+            .filter(|f| {
+                let s = &study.scenario.schedules[study.cells[cells[f.cell].cell].schedule];
+                s.outages
+                    .iter()
+                    .any(|x| x.agency == o.member && x.from == o.from && x.to == o.to)
+            })
+            .collect();
+        let mut said = false;
+        for f in with_outage.iter().take(1) {
+            if f.cell == best.cell {
+                continue;
+            }
+            if let Some((diff, v)) = o.compare(study, best.cell, f.cell)
+                && v == Verdict::ABetter
+            {
+                out.push(format!(
+                    "While {member} is out ({dates}, {k} agencies), {} answers {} of the members' cases {words}; {}, which has the outage, answers {} ({} the best).",
+                    name(best.cell),
+                    pct(best.within.mean),
+                    name(f.cell),
+                    pct(f.within.mean),
+                    below(&diff)
+                ));
+                said = true;
+            }
+        }
+        if !said {
+            out.push(format!(
+                "While {member} is out ({dates}, {k} agencies), the best schedule over those days is {}, answering {} of the members' cases {words}; see outages.csv for every schedule.",
+                name(best.cell),
+                pct_ci(&best.within)
+            ));
+        }
+    }
+    // Whose cases: non-members' share of all cases, which no schedule speeds up much.
+    if let Some(d) = first_variant.last()
+        && let Some(r) = d.recommended()
+    {
+        let c = &cells[r.cell];
+        let all = study.scenario.incidents.classes.len();
+        let (nm, every) = (
+            c.pooled(Scope::NonMembers, all).n,
+            c.pooled(Scope::All, all).n,
+        );
+        if nm > 0 && every > 0 {
+            let p50 = c
+                .pooled(Scope::NonMembers, all)
+                .quantile(crate::stats::Metric::AlertToResponse, 0.5)
+                / 3600.0;
+            out.push(format!(
+                "At {}, {} of all cases are non-members' (the rest of the world and countries not admitted): they go through the international channel, with a median of {p50:.1} h from alert to response on {}; schedules are therefore compared on the members' cases.",
+                count_title(study, d.variant, d.k),
+                pct(nm as f64 / every as f64),
+                r.schedule
+            ));
+        }
+    }
+    out.truncate(8);
+    out
+}

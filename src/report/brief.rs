@@ -353,8 +353,24 @@ fn findings(
             flat.join(", ")
         ));
     }
-    // Outages: the schedule that has the outage against the best over its window.
+    // Outages: each schedule that has the outage against the same schedule without it
+    // (its twin: the same rule, no outages), over the outage's own incidents.
     let horizon = Horizon::of(&study.scenario);
+    let schedules = &study.scenario.schedules;
+    let twin = |s: usize| {
+        let rule = format!("{:?}", schedules[s].rule);
+        study
+            .scenario
+            .experiment
+            .schedules
+            .iter()
+            .copied()
+            .find(|&t| {
+                t != s
+                    && schedules[t].outages.is_empty()
+                    && format!("{:?}", schedules[t].rule) == rule
+            })
+    };
     for o in outages.iter().take(2) {
         let member = &study.scenario.agencies[o.member].id;
         let dates = format!(
@@ -362,66 +378,67 @@ fn findings(
             horizon.instant(o.from).format("%Y-%m-%d"),
             horizon.instant(o.to).format("%Y-%m-%d")
         );
-        // Within one (first sweep value, largest count) group.
-        let k = study
+        let Some(k) = study
             .scenario
             .experiment
             .agency_counts
             .iter()
             .copied()
             .filter(|&k| k > o.member)
-            .max();
-        let Some(k) = k else { continue };
-        let group: Vec<&crate::report::outages::OutageFigures> = o
-            .figures
-            .iter()
-            .filter(|f| {
-                f.scope == Scope::Members
-                    && cells[f.cell].variant == 0
-                    && study.cells[cells[f.cell].cell].k == k
-            })
-            .collect();
-        let Some(best) = group
-            .iter()
-            .filter(|f| !f.within.mean.is_nan())
-            .max_by(|a, b| a.within.mean.total_cmp(&b.within.mean))
+            .max()
         else {
             continue;
         };
-        let name = |c: usize| crate::report::summary::schedule_name(study, cells, c).to_string();
-        let with_outage: Vec<&&crate::report::outages::OutageFigures> = group
-            .iter()
-            .filter(|f| {
-                let s = &study.scenario.schedules[study.cells[cells[f.cell].cell].schedule];
-                s.outages
-                    .iter()
-                    .any(|x| x.agency == o.member && x.from == o.from && x.to == o.to)
+        let cell_of = |s: usize| {
+            cells.iter().position(|c| {
+                let cell = &study.cells[c.cell];
+                c.variant == 0 && cell.k == k && cell.schedule == s
             })
-            .collect();
-        let mut said = false;
-        for f in with_outage.iter().take(1) {
-            if f.cell == best.cell {
+        };
+        let figures = |c: usize| {
+            o.figures
+                .iter()
+                .find(|f| f.cell == c && f.scope == Scope::Members)
+        };
+        for &s in &study.scenario.experiment.schedules {
+            let has = schedules[s]
+                .outages
+                .iter()
+                .any(|x| x.agency == o.member && x.from == o.from && x.to == o.to);
+            let (Some(t), true) = (twin(s), has) else {
                 continue;
-            }
-            if let Some((diff, v)) = o.compare(study, best.cell, f.cell)
-                && v == Verdict::ABetter
-            {
-                out.push(format!(
-                    "While {member} is out ({dates}, {k} agencies), {} answers {} of the members' cases {words}; {}, which has the outage, answers {} ({} the best).",
-                    name(best.cell),
-                    pct(best.within.mean),
-                    name(f.cell),
-                    pct(f.within.mean),
-                    below(&diff)
-                ));
-                said = true;
-            }
-        }
-        if !said {
+            };
+            let (Some(cs), Some(ct)) = (cell_of(s), cell_of(t)) else {
+                continue;
+            };
+            let (Some(fs), Some(ft), Some((diff, verdict))) =
+                (figures(cs), figures(ct), o.compare(study, ct, cs))
+            else {
+                continue;
+            };
+            let effect = match verdict {
+                Verdict::ABetter => {
+                    format!("the outage costs {}", below(&diff).replace(" below", ""))
+                }
+                Verdict::BBetter => format!(
+                    "the outage schedule does better by {}",
+                    below(&crate::stats::ci::MeanCi {
+                        mean: -diff.mean,
+                        low: -diff.high,
+                        high: -diff.low,
+                        n: diff.n
+                    })
+                    .replace(" below", "")
+                ),
+                Verdict::NoPracticalDifference => "no practical difference".into(),
+                Verdict::Undecided => "undecided (more replications would tell)".into(),
+            };
             out.push(format!(
-                "While {member} is out ({dates}, {k} agencies), the best schedule over those days is {}, answering {} of the members' cases {words}; see outages.csv for every schedule.",
-                name(best.cell),
-                pct_ci(&best.within)
+                "While {member} is out ({dates}, {k} agencies), {} answers {} of the members' cases {words} against {} for {} without the outage: {effect}.",
+                schedules[s].name,
+                pct(fs.within.mean),
+                pct(ft.within.mean),
+                schedules[t].name
             ));
         }
     }

@@ -64,6 +64,12 @@ fn roster() -> &'static Path {
     DIR.get_or_init(|| small_run("growing-roster", 42))
 }
 
+/// The founders' study, cut down (it has dated outages).
+fn founders() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| small_run("founders-2006", 84))
+}
+
 /// The staffing study, cut down (a sweep).
 fn staffing() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -123,6 +129,25 @@ fn every_chart_is_a_png_of_its_size_and_not_one_colour() {
         "no sweep, no sweep chart"
     );
     check_charts(staffing(), &["ecdf", "compare", "sweep", "stages", "desks"]);
+    assert!(
+        !roster().join("outages.png").exists(),
+        "no outage, no outage chart"
+    );
+}
+
+#[test]
+fn outages_are_judged_over_their_own_incidents() {
+    // The founders' study has the UK out for a week, covered by the next member or not.
+    check_charts(founders(), &["outages"]);
+    let csv = std::fs::read_to_string(founders().join("outages.csv")).unwrap();
+    assert!(csv.lines().count() > 1, "{csv}");
+    let findings = std::fs::read_to_string(founders().join("findings.csv")).unwrap();
+    assert!(
+        findings.contains("uk is out") && findings.contains("without the outage"),
+        "{findings}"
+    );
+    let html = std::fs::read_to_string(founders().join("index.html")).unwrap();
+    assert!(html.contains("src=\"outages.png\""));
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod desks;
 mod ecdf;
 mod gaps;
 mod load;
+mod outages;
 mod stages;
 mod sweep;
 mod weekly;
@@ -110,6 +111,7 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     task(report, weekly::Weekly::new(report), &mut tasks);
     task(report, load::Load::new(report), &mut tasks);
     task(report, desks::Desks::new(report), &mut tasks);
+    task(report, outages::Outages::new(report), &mut tasks);
     tasks.par_iter().map(|t| t()).collect()
 }
 

@@ -1,12 +1,14 @@
-//! Question 1: the distribution of alert → response per schedule (ECDF), one panel per
-//! agency count (or sweep value), with the SLA thresholds marked.
+//! Question 1: the distribution of alert → response of the members' cases per schedule
+//! (ECDF), one panel per agency count (or sweep value). Each curve levels off at the
+//! share of cases responded (missed and open cases never are), and each SLA threshold
+//! is marked with the share every schedule reaches there.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
     Chart, DrawResult, GREY, Key, Mark, Meta, SLA_GREY, colour, dashes, duration, grid, legend,
-    spread, text, titled,
+    series_line, spread, text, titled,
 };
 use crate::report::data::Report;
 
@@ -30,6 +32,21 @@ const TICKS: [f64; 17] = [
 ];
 
 impl<'a> Ecdf<'a> {
+    /// The curve of one cell: (minutes, share of counted cases answered within them),
+    /// the pooled quantiles of responded cases scaled by the responded share.
+    pub(crate) fn curve(report: &Report, key: &crate::report::rows::CellKey) -> Vec<(f64, f64)> {
+        let Some(d) = report.distribution.get(key) else {
+            return Vec::new();
+        };
+        let responded = report
+            .estimate(key, "members", "all", "responded_share")
+            .map_or(1.0, |e| e.mean);
+        d.iter()
+            .filter(|(_, m)| *m > 0.0)
+            .map(|&(q, m)| (m, q * responded))
+            .collect()
+    }
+
     pub(crate) fn new(report: &'a Report) -> Option<Ecdf<'a>> {
         if report.distribution.is_empty() {
             return None;
@@ -84,10 +101,14 @@ impl Chart for Ecdf<'_> {
         let (cols, rows) = grid(self.panels.len(), 3);
         Meta {
             stem: "ecdf",
-            title: "How fast does each schedule get a police response?".into(),
-            caption: "Share of cases with a local police response within a given time after the alert \
-                      (empirical CDF pooled over replications, all severities). A curve further up and \
-                      to the left is faster; dashed lines mark the SLA thresholds."
+            title: "How fast are the members' cases answered?".into(),
+            caption: "Share of the members' counted cases with a local police response within a given \
+                      time after the alert (empirical CDF pooled over replications, all severities). \
+                      Each curve levels off at the share of cases that got a response at all: missed \
+                      and still-open cases never do. A curve further up and to the left is faster; \
+                      dashed lines mark the SLA thresholds, with each schedule's share there as a dot \
+                      and the recommended schedule's share written beside it. Line styles as well as \
+                      colours tell the schedules apart."
                 .into(),
             question: 1,
             size: (
@@ -102,13 +123,13 @@ impl Chart for Ecdf<'_> {
         let area = titled(
             root,
             &self.meta().title,
-            "Alert → response, all severities: share of cases answered within x (log scale). Higher and further left is faster.",
+            "Members' cases, all severities: share answered within x of the alert (log scale); curves level off at the responded share.",
         )?;
         let mut keys: Vec<Key> = r
             .schedules
             .iter()
             .enumerate()
-            .map(|(i, s)| Key::new(s.clone(), colour(i), Mark::Line))
+            .map(|(i, s)| Key::new(s.clone(), colour(i), Mark::Series(i)))
             .collect();
         keys.push(Key::new("SLA threshold", SLA_GREY, Mark::Dashed));
         let area = legend(&area, &keys)?;
@@ -126,8 +147,9 @@ impl Chart for Ecdf<'_> {
             } else {
                 r.variant_label(v)
             };
-            if let Some(best) = r.recommended(*k, v) {
-                caption.push_str(&format!(" · best: {best}"));
+            let recommended = r.recommended(*k, v);
+            if let Some(best) = &recommended {
+                caption.push_str(&format!(" · recommended: {best}"));
             }
             let mut chart = ChartBuilder::on(&panel)
                 .caption(caption, text(20))
@@ -167,15 +189,34 @@ impl Chart for Ecdf<'_> {
                 )))?;
             }
             for (i, s) in r.schedules.iter().enumerate() {
-                let Some(d) = r.distribution.get(&r.key(s, *k, v)) else {
+                let key = r.key(s, *k, v);
+                let pts = Ecdf::curve(r, &key);
+                if pts.is_empty() {
                     continue;
-                };
-                let pts: Vec<(f64, f64)> = d
-                    .iter()
-                    .filter(|(_, m)| *m > 0.0)
-                    .map(|&(q, m)| (m, q))
-                    .collect();
-                chart.draw_series(LineSeries::new(pts, colour(i).stroke_width(3)))?;
+                }
+                series_line(&mut chart, i, pts, 3)?;
+                // The share reached at each SLA threshold (over counted cases).
+                for &(m, _) in &self.slas {
+                    let Some(e) = r.estimate(&key, "members", "all", &Report::sla_metric(m * 60.0))
+                    else {
+                        continue;
+                    };
+                    if m < lo || m > hi || e.mean.is_nan() {
+                        continue;
+                    }
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (m, e.mean),
+                        5,
+                        colour(i).filled(),
+                    )))?;
+                    if recommended.as_deref() == Some(s.as_str()) {
+                        chart.draw_series(std::iter::once(Text::new(
+                            format!("{:.0} %", 100.0 * e.mean),
+                            (m * 1.05, e.mean - 0.03),
+                            text(15).color(&colour(i)),
+                        )))?;
+                    }
+                }
             }
         }
         Ok(())

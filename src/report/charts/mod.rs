@@ -161,7 +161,8 @@ fn render<C: Chart>(dir: &Path, chart: &C) -> Result<ChartFile> {
 // ---------------------------------------------------------------------------------
 // Shared style: palette, fonts, titles, legends, number formats.
 
-/// The Okabe–Ito palette in the order used for series (yellow last: weak on white).
+/// The Okabe–Ito palette in the order used for series, with a dark wine in place of its
+/// yellow.
 pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
@@ -170,7 +171,7 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 0, 0),       // black
-    RGBColor(240, 228, 66),  // yellow
+    RGBColor(136, 34, 85),   // wine (Paul Tol): Okabe–Ito's yellow is too faint on white
 ];
 
 /// Okabe–Ito vermillion: gaps, the SLA target.
@@ -222,6 +223,8 @@ pub(crate) fn titled<DB: DrawingBackend>(
 pub(crate) enum Mark {
     /// A line segment (series).
     Line,
+    /// A series line in the style of series `i` (see [`series_line`]).
+    Series(usize),
     /// A dashed line (reference lines).
     Dashed,
     /// A filled box (areas, bars, heatmap classes).
@@ -274,6 +277,22 @@ pub(crate) fn legend<DB: DrawingBackend>(
                 vec![(x, y), (x + 32, y)],
                 key.colour.stroke_width(4),
             ))?,
+            Mark::Series(i) => match dash_of(i) {
+                None => strip.draw(&PathElement::new(
+                    vec![(x, y), (x + 32, y)],
+                    key.colour.stroke_width(4),
+                ))?,
+                Some((on, off)) => {
+                    let mut s = 0;
+                    while s < 32 {
+                        strip.draw(&PathElement::new(
+                            vec![(x + s, y), (x + (s + on).min(32), y)],
+                            key.colour.stroke_width(4),
+                        ))?;
+                        s += on + off;
+                    }
+                }
+            },
             Mark::Dashed => {
                 for s in [0, 12, 24] {
                     strip.draw(&PathElement::new(
@@ -294,6 +313,43 @@ pub(crate) fn legend<DB: DrawingBackend>(
         ))?;
     }
     Ok(rest)
+}
+
+/// The dash pattern of series `i` in pixels (on, off), `None` for a solid line: the
+/// line style cycles with the colour, so that curves that overlap or that a reader
+/// cannot tell apart by colour still differ.
+pub(crate) fn dash_of(i: usize) -> Option<(i32, i32)> {
+    match i % 3 {
+        0 => None,
+        1 => Some((14, 7)),
+        _ => Some((4, 5)),
+    }
+}
+
+/// Draws series `i`'s polyline in its colour and dash pattern.
+pub(crate) fn series_line<DB, X, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    i: usize,
+    points: Vec<(X::ValueType, Y::ValueType)>,
+    width: u32,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    X::ValueType: Clone + 'static,
+    Y::ValueType: Clone + 'static,
+{
+    let style = colour(i).stroke_width(width);
+    match dash_of(i) {
+        None => {
+            chart.draw_series(LineSeries::new(points, style))?;
+        }
+        Some((on, off)) => {
+            chart.draw_series(DashedLineSeries::new(points, on, off, style))?;
+        }
+    }
+    Ok(())
 }
 
 /// A vertical dashed line from `(x, y0)` to `(x, y1)` in chart coordinates.

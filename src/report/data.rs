@@ -395,6 +395,15 @@ impl Report {
             .or_else(|| self.slas.get(self.slas.len() / 2).copied())
     }
 
+    /// The practical margin of the decision rule on shares, percentage points (1 when
+    /// the run did not record it).
+    pub fn margin_points(&self) -> f64 {
+        self.run
+            .as_ref()
+            .and_then(|r| r.decision_margin_points)
+            .unwrap_or(1.0)
+    }
+
     /// The summary.csv metric of the share within an SLA threshold.
     pub fn sla_metric(secs: f64) -> String {
         sla_label(secs)

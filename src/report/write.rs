@@ -68,6 +68,8 @@ pub struct Provenance {
     pub command: String,
     /// Independent streams instead of common random numbers.
     pub independent_streams: bool,
+    /// The practical margin of the decision rule on shares, percentage points.
+    pub decision_margin_points: Option<f64>,
 }
 
 impl Provenance {
@@ -85,6 +87,7 @@ impl Provenance {
             replications: study.replications(),
             command,
             independent_streams: study.independent_streams,
+            decision_margin_points: Some(100.0 * s.decision.margin),
         }
     }
 }

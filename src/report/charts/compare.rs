@@ -1,154 +1,188 @@
-//! Question 1: paired differences between schedules with their 95 % CIs (a forest
-//! plot), for the mean alert → response and the share within the headline SLA.
+//! Question 1: how far is each schedule from the best? One panel per agency count (or
+//! sweep value): for every schedule, the paired difference best − schedule in the
+//! members' share answered within the decision SLA, with its 95 % CI, the practical
+//! margin shaded, and the verdict as the mark: worse, no practical difference or
+//! undecided. Each panel has its own scale.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, GREY, Key, Mark, Meta, colour, legend, sla_text, text, titled};
+use super::{Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, sla_text, spread, text, titled};
 use crate::report::data::Report;
-use crate::report::rows::CompareRow;
 
-/// At most this many rows.
-const MAX_ROWS: usize = 30;
+/// At most this many panels.
+const MAX_PANELS: usize = 9;
+
+/// Verdict colours: worse (vermillion), no practical difference (bluish green),
+/// undecided (orange), the best (blue).
+const WORSE: RGBColor = RGBColor(213, 94, 0);
+const SAME: RGBColor = RGBColor(0, 158, 115);
+const UNDECIDED: RGBColor = RGBColor(230, 159, 0);
+const BEST: RGBColor = RGBColor(0, 114, 178);
+/// The band of no practical difference.
+const BAND: RGBColor = RGBColor(225, 242, 235);
+
+/// One schedule in a panel: name, best − it (mean, low, high) in points, verdict.
+struct Row {
+    schedule: String,
+    diff: Option<(f64, f64, f64)>,
+    standing: String,
+}
 
 pub(crate) struct Compare<'a> {
     report: &'a Report,
     sla: f64,
-    /// The (agency count, sweep value) groups shown.
-    groups: Vec<(usize, String)>,
+    /// Practical margin on shares, points.
+    margin: f64,
+    /// (agency count, sweep value) of each panel.
+    panels: Vec<(usize, String)>,
 }
 
 impl<'a> Compare<'a> {
     pub(crate) fn new(report: &'a Report) -> Option<Compare<'a>> {
         let sla = report.headline_sla()?;
-        let pairs = report.schedules.len() * report.schedules.len().saturating_sub(1) / 2;
-        if pairs == 0 || report.compare.is_empty() {
+        if report.schedules.len() < 2 || report.decision.is_empty() {
             return None;
         }
-        let k = report.focus_k();
-        let mut groups: Vec<(usize, String)> = report
-            .variants
-            .iter()
-            .flat_map(|v| report.counts.iter().map(move |&k| (k, v.clone())))
-            .collect();
-        if groups.len() * pairs > MAX_ROWS {
-            groups.retain(|g| g.0 == k);
-        }
-        while groups.len() * pairs > MAX_ROWS && groups.len() > 1 {
-            groups = super::spread(&groups, (MAX_ROWS / pairs).max(1));
-        }
+        let panels: Vec<(usize, String)> = if report.sweep.is_some() {
+            let k = report.focus_k();
+            spread(&report.variants, MAX_PANELS)
+                .into_iter()
+                .map(|v| (k, v))
+                .collect()
+        } else {
+            spread(&report.counts, MAX_PANELS)
+                .into_iter()
+                .map(|k| (k, String::new()))
+                .collect()
+        };
         Some(Compare {
             report,
             sla,
-            groups,
+            margin: report.margin_points(),
+            panels,
         })
     }
 
-    fn rows(&self, metric: &str) -> Vec<&CompareRow> {
-        let mut rows = Vec::new();
-        for (k, v) in &self.groups {
-            rows.extend(self.report.compare.iter().filter(|c| {
-                c.key.agencies == *k
-                    && c.key.sweep.as_deref().unwrap_or("") == v
-                    && c.severity == "all"
-                    && c.metric == metric
-            }));
-        }
-        rows
-    }
-
-    fn label(&self, c: &CompareRow) -> String {
-        let pair = format!("{} − {}", c.schedule_a, c.schedule_b);
-        if self.groups.len() < 2 {
-            pair
-        } else if let Some(v) = &c.key.sweep {
-            format!("{}: {pair}", self.report.variant_label(v))
-        } else {
-            format!("k={}: {pair}", c.key.agencies)
-        }
+    /// The rows of one panel, in the scenario's order of schedules.
+    fn rows(&self, k: usize, v: &str) -> (Option<String>, Vec<Row>) {
+        let r = self.report;
+        let metric = Report::sla_metric(self.sla);
+        let best = r
+            .decision
+            .iter()
+            .find(|d| d.key.agencies == k && d.key.variant() == v && d.standing.starts_with("best"))
+            .map(|d| d.key.schedule.clone());
+        let rows = r
+            .schedules
+            .iter()
+            .map(|s| {
+                let standing = r
+                    .decision
+                    .iter()
+                    .find(|d| d.key.agencies == k && d.key.variant() == v && &d.key.schedule == s)
+                    .map(|d| d.standing.clone())
+                    .unwrap_or_default();
+                let diff = best.as_ref().filter(|b| *b != s).and_then(|b| {
+                    let c = r.compare.iter().find(|c| {
+                        c.key.agencies == k
+                            && c.key.sweep.as_deref().unwrap_or("") == v
+                            && c.scope == "members"
+                            && c.severity == "all"
+                            && c.metric == metric
+                            && ((&c.schedule_a == b && &c.schedule_b == s)
+                                || (&c.schedule_a == s && &c.schedule_b == b))
+                    })?;
+                    let sign = if &c.schedule_a == b { 100.0 } else { -100.0 };
+                    let (m, l, h) = (
+                        sign * c.diff.value,
+                        sign * c.ci95_low.value,
+                        sign * c.ci95_high.value,
+                    );
+                    Some((m, l.min(h), l.max(h)))
+                });
+                Row {
+                    schedule: s.clone(),
+                    diff,
+                    standing,
+                }
+            })
+            .collect();
+        (best, rows)
     }
 }
 
 impl Chart for Compare<'_> {
     fn meta(&self) -> Meta {
-        let rows = self.rows("alert_to_response_mean").len() as u32;
+        let (cols, rows) = grid(self.panels.len(), 3);
+        let n = self.report.schedules.len() as u32;
         Meta {
             stem: "compare",
-            title: "Paired differences between schedules".into(),
+            title: "How far is each schedule from the best?".into(),
             caption: format!(
-                "Each row is schedule A minus schedule B on the same incidents (common random \
-                 numbers), with its 95 % confidence interval. Left: mean alert → response in minutes \
-                 (negative: A is faster); right: share answered {} in percentage points (positive: A \
-                 is better). Coloured points: the difference is clear, in the colour of the better \
-                 schedule; grey: no clear difference.",
-                sla_text(self.sla)
+                "For each agency count, each schedule's distance from the best one: the best's share \
+                 of the members' cases answered {} minus the schedule's, in percentage points, paired \
+                 over the same incidents, with its 95 % confidence interval. The shaded band is the \
+                 practical margin (±{:.1} points): inside it, no practical difference. Vermillion: \
+                 worse; green: no practical difference; orange: undecided (more replications would \
+                 tell). Each panel has its own scale.",
+                sla_text(self.sla),
+                self.margin
             ),
             question: 1,
-            size: (1900, 250 + 34 * rows.max(2)),
+            size: (600 * cols as u32 + 240, 170 + rows as u32 * (110 + 40 * n)),
         }
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let r = self.report;
-        let sub = if self.groups.len() == 1 {
-            let (k, v) = &self.groups[0];
-            let mut s = format!("{k} agencies");
-            if !v.is_empty() {
-                s.push_str(&format!(", {}", r.variant_label(v)));
-            }
-            format!(
-                "A − B with 95 % CIs, all severities, {s}. Colour: the clearly better schedule; grey: no clear difference."
-            )
-        } else {
-            "A − B with 95 % CIs, all severities. Colour: the clearly better schedule; grey: no clear difference.".into()
-        };
-        let area = titled(root, &self.meta().title, &sub)?;
-        let mut keys: Vec<Key> = r
-            .schedules
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Key::new(format!("{s} better"), colour(i), Mark::Box))
-            .collect();
-        keys.push(Key::new("no clear difference", GREY, Mark::Box));
-        let area = legend(&area, &keys)?;
-        let (left, right) = area.split_horizontally(area.dim_in_pixel().0 * 60 / 100);
-        let panels = [
-            (
-                left,
-                "alert_to_response_mean".to_string(),
-                "Mean alert → response, A − B (minutes; < 0: A faster)".to_string(),
-                1.0,
-                true,
+        let area = titled(
+            root,
+            &self.meta().title,
+            &format!(
+                "Best − schedule, members' share answered {} (points), with 95 % CIs; band: ±{:.1} points.",
+                sla_text(self.sla),
+                self.margin
             ),
-            (
-                right,
-                Report::sla_metric(self.sla),
-                format!("{}, A − B (points; > 0: A better)", sla_text(self.sla)),
-                100.0,
-                false,
-            ),
+        )?;
+        let keys = vec![
+            Key::new("the best", BEST, Mark::Box),
+            Key::new("worse", WORSE, Mark::Box),
+            Key::new("no practical difference", SAME, Mark::Box),
+            Key::new("undecided", UNDECIDED, Mark::Box),
+            Key::new("practical margin", BAND, Mark::Box),
         ];
-        for (panel, metric, desc, scale, labels) in panels {
-            let rows = self.rows(&metric);
+        let area = legend(&area, &keys)?;
+        let (cols, rows) = grid(self.panels.len(), 3);
+        let cells = area.split_evenly((rows, cols));
+        for ((k, v), panel) in self.panels.iter().zip(cells) {
+            let (best, rows) = self.rows(*k, v);
             let n = rows.len();
-            if n == 0 {
-                continue;
-            }
-            let (mut lo, mut hi) = (0.0f64, 0.0f64);
-            for c in &rows {
-                for x in [c.ci95_low.value, c.ci95_high.value, c.diff.value] {
-                    if x.is_finite() {
-                        lo = lo.min(x * scale);
-                        hi = hi.max(x * scale);
+            let mut hi = self.margin * 1.5;
+            let mut lo = -self.margin * 1.5;
+            for row in &rows {
+                if let Some((m, l, h)) = row.diff {
+                    for x in [m, l, h] {
+                        if x.is_finite() {
+                            hi = hi.max(x);
+                            lo = lo.min(x);
+                        }
                     }
                 }
             }
-            let pad = (hi - lo).max(1e-6) * 0.06;
-            let names: Vec<String> = rows.iter().map(|c| self.label(c)).collect();
+            let pad = (hi - lo) * 0.08;
+            let title = match (v.is_empty(), &best) {
+                (true, Some(b)) => format!("{k} agencies · best: {b}"),
+                (true, None) => format!("{k} agencies · no members' cases"),
+                (false, Some(b)) => format!("{} · best: {b}", r.variant_label(v)),
+                (false, None) => r.variant_label(v),
+            };
+            let names: Vec<String> = rows.iter().map(|r| r.schedule.clone()).collect();
             let mut chart = ChartBuilder::on(&panel)
+                .caption(title, text(19))
                 .margin(12)
-                .x_label_area_size(56)
-                .y_label_area_size(if labels { 480 } else { 10 })
+                .x_label_area_size(50)
+                .y_label_area_size(200)
                 .build_cartesian_2d(
                     lo - pad..hi + pad,
                     super::Fixed::new(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
@@ -156,57 +190,59 @@ impl Chart for Compare<'_> {
             chart
                 .configure_mesh()
                 .y_label_formatter(&|y| {
-                    if labels {
-                        names
-                            .get(n.saturating_sub(1 + y.round() as usize))
-                            .cloned()
-                            .unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
+                    names
+                        .get(n.saturating_sub(1 + y.round() as usize))
+                        .cloned()
+                        .unwrap_or_default()
                 })
-                .x_label_formatter(&|x| {
-                    if (hi - lo) >= 20.0 {
-                        format!("{x:.0}")
-                    } else {
-                        format!("{x:.1}")
-                    }
-                })
-                .x_desc(desc)
-                .label_style(text(16))
-                .axis_desc_style(text(17))
+                .x_label_formatter(&|x| format!("{x:.1}"))
+                .x_desc("best − schedule (points)")
+                .label_style(text(15))
+                .axis_desc_style(text(16))
                 .bold_line_style(RGBColor(235, 235, 235))
                 .light_line_style(TRANSPARENT)
                 .draw()?;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(-self.margin, -0.5), (self.margin, n as f64 - 0.5)],
+                BAND.filled(),
+            )))?;
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
-                BLACK.stroke_width(2),
+                GREY.stroke_width(1),
             )))?;
-            for (i, c) in rows.iter().enumerate() {
+            for (i, row) in rows.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
-                let col = r
-                    .schedules
-                    .iter()
-                    .position(|s| *s == c.better)
-                    .map_or(GREY, colour);
-                let (m, l, h) = (
-                    c.diff.value * scale,
-                    c.ci95_low.value * scale,
-                    c.ci95_high.value * scale,
-                );
+                let col = if row.standing.starts_with("best") {
+                    BEST
+                } else if row.standing == "worse" {
+                    WORSE
+                } else if row.standing == "undecided" {
+                    UNDECIDED
+                } else {
+                    SAME
+                };
+                let Some((m, l, h)) = row.diff else {
+                    if row.standing.starts_with("best") {
+                        chart.draw_series(std::iter::once(Circle::new((0.0, y), 8, col.filled())))?;
+                    }
+                    continue;
+                };
                 if l.is_finite() && h.is_finite() {
                     chart.draw_series(std::iter::once(PathElement::new(
                         vec![(l, y), (h, y)],
-                        col.stroke_width(3),
+                        col.stroke_width(4),
                     )))?;
-                    for x in [l, h] {
-                        chart.draw_series(std::iter::once(PathElement::new(
-                            vec![(x, y - 0.22), (x, y + 0.22)],
-                            col.stroke_width(2),
-                        )))?;
-                    }
                 }
-                chart.draw_series(std::iter::once(Circle::new((m, y), 7, col.filled())))?;
+                if m.is_finite() {
+                    chart.draw_series(std::iter::once(Circle::new((m, y), 7, col.filled())))?;
+                }
+                if row.standing.contains("recommended") {
+                    chart.draw_series(std::iter::once(Text::new(
+                        "recommended",
+                        (m, y + 0.38),
+                        text(14).color(&col),
+                    )))?;
+                }
             }
         }
         Ok(())

@@ -1,10 +1,14 @@
-//! Question 2: what another member adds. p50, p95 and the share within the headline
-//! SLA against the agency count, one line per schedule with its 95 % CI band.
+//! Question 2: what another member adds. The share answered within the decision SLA
+//! against the agency count, over every case and over the members' cases, one line
+//! per schedule with its 95 % CI band, on axes from 0; and the paired increment of each
+//! step (the next member's effect on every case, same incidents) with its CI.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, Key, Mark, Meta, colour, legend, sla_text, text, titled};
+use super::{
+    Chart, DrawResult, GREY, Key, Mark, Meta, colour, legend, series_line, sla_text, text, titled,
+};
 use crate::report::data::Report;
 
 pub(crate) struct Agencies<'a> {
@@ -31,7 +35,11 @@ pub(crate) struct Panel<'a> {
     /// Multiplies the CSV value for display (100 for shares in %).
     pub scale: f64,
     pub metric: &'a str,
+    /// `members`, `non_members` or `all`.
+    pub scope: &'a str,
     pub severity: &'a str,
+    /// Whether the y axis starts at 0 (shares: a reader expects it).
+    pub from_zero: bool,
     /// A horizontal target line (display units) and its label.
     pub target: Option<(f64, String)>,
 }
@@ -50,7 +58,7 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         let pts: Vec<(f64, f64, f64, f64)> = xs
             .iter()
             .filter_map(|(x, k, v)| {
-                let e = r.estimate(&r.key(s, *k, v), "all", panel.severity, panel.metric)?;
+                let e = r.estimate(&r.key(s, *k, v), panel.scope, panel.severity, panel.metric)?;
                 if e.mean.is_nan() {
                     return None;
                 }
@@ -76,10 +84,22 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         return Ok(());
     }
     let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.02).max(1e-9);
-    let (y0, y1) = (
-        (lo - pad).max(if lo >= 0.0 { 0.0 } else { lo - pad }),
-        hi + pad,
-    );
+    let (y0, y1) = if panel.from_zero {
+        (
+            0.0,
+            (hi + pad).min(100.0 * panel.scale / 100.0 * 1.0).max(hi),
+        )
+    } else {
+        (
+            (lo - pad).max(if lo >= 0.0 { 0.0 } else { lo - pad }),
+            hi + pad,
+        )
+    };
+    let y1 = if panel.from_zero && panel.scale == 100.0 {
+        (hi + pad).min(100.0).max(hi)
+    } else {
+        y1
+    };
     let (x0, x1) = (
         xs.first().map_or(0.0, |x| x.0),
         xs.last().map_or(1.0, |x| x.0),
@@ -133,10 +153,7 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         }
     }
     for (i, pts) in &series {
-        chart.draw_series(LineSeries::new(
-            pts.iter().map(|p| (p.0, p.1)),
-            colour(*i).stroke_width(3),
-        ))?;
+        series_line(&mut chart, *i, pts.iter().map(|p| (p.0, p.1)).collect(), 3)?;
         chart.draw_series(
             pts.iter()
                 .map(|p| Circle::new((p.0, p.1), 5, colour(*i).filled())),
@@ -151,21 +168,26 @@ impl Chart for Agencies<'_> {
             stem: "agencies",
             title: "What does each new member add?".into(),
             caption: format!(
-                "Median and 95th percentile of alert → response, and the share of cases answered {}, \
-                 against the number of member agencies; one line per schedule, shaded bands are 95 % \
-                 confidence intervals over replications (all severities).",
+                "Left and middle: the share of cases answered {} against the number of member \
+                 agencies, over every case (the same incidents at every count) and over the members' \
+                 own cases, one line per schedule with its 95 % confidence band; shares start at 0 %. \
+                 Right: what each step adds to every case's share, paired over the same incidents, \
+                 with its 95 % CI; the shaded band is the practical margin, inside which a step \
+                 makes no practical difference.",
                 sla_text(self.sla)
             ),
             question: 2,
-            size: (1800, 720),
+            size: (2100, 760),
         }
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let r = self.report;
         let variant = r.variants[0].clone();
-        let mut sub =
-            "All severities; lines are means over replications, bands their 95 % CIs.".to_string();
+        let mut sub = format!(
+            "Share answered {} (lines: means over replications, bands: 95 % CIs); right: each step's paired change.",
+            sla_text(self.sla)
+        );
         if r.sweep.is_some() {
             sub.push_str(&format!(" At {}.", r.variant_label(&variant)));
         }
@@ -174,7 +196,7 @@ impl Chart for Agencies<'_> {
             .schedules
             .iter()
             .enumerate()
-            .map(|(i, s)| Key::new(s.clone(), colour(i), Mark::Line))
+            .map(|(i, s)| Key::new(s.clone(), colour(i), Mark::Series(i)))
             .collect();
         let area = legend(&area, &keys)?;
         let xs: Vec<(f64, usize, String)> = r
@@ -182,34 +204,131 @@ impl Chart for Agencies<'_> {
             .iter()
             .map(|&k| (k as f64, k, variant.clone()))
             .collect();
+        let metric = Report::sla_metric(self.sla);
         let panels = [
             Panel {
-                title: "Median alert → response (lower is better)".into(),
-                y_desc: "p50 (minutes)".into(),
-                scale: 1.0,
-                metric: "alert_to_response_p50",
-                severity: "all",
-                target: None,
-            },
-            Panel {
-                title: "95th percentile (lower is better)".into(),
-                y_desc: "p95 (minutes)".into(),
-                scale: 1.0,
-                metric: "alert_to_response_p95",
-                severity: "all",
-                target: None,
-            },
-            Panel {
-                title: format!("Answered {} (higher is better)", sla_text(self.sla)),
-                y_desc: "share of cases (%)".into(),
+                title: "Every case (higher is better)".into(),
+                y_desc: format!("answered {} (%)", sla_text(self.sla)),
                 scale: 100.0,
-                metric: &Report::sla_metric(self.sla),
+                metric: &metric,
+                scope: "all",
                 severity: "all",
+                from_zero: true,
+                target: None,
+            },
+            Panel {
+                title: "Members' cases (higher is better)".into(),
+                y_desc: format!("answered {} (%)", sla_text(self.sla)),
+                scale: 100.0,
+                metric: &metric,
+                scope: "members",
+                severity: "all",
+                from_zero: true,
                 target: None,
             },
         ];
-        for (panel, cell) in panels.iter().zip(area.split_evenly((1, 3))) {
-            draw_panel(&cell, r, panel, &xs, "member agencies")?;
+        let cells = area.split_evenly((1, 3));
+        for (panel, cell) in panels.iter().zip(&cells) {
+            draw_panel(cell, r, panel, &xs, "member agencies")?;
+        }
+        self.increments(&cells[2], &variant)
+    }
+}
+
+impl Agencies<'_> {
+    /// Each step's paired change of every case's share, per schedule, with CIs.
+    fn increments<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        variant: &str,
+    ) -> DrawResult<DB> {
+        let r = self.report;
+        let metric = Report::sla_metric(self.sla);
+        let mut steps: Vec<(usize, usize)> = r
+            .increments
+            .iter()
+            .filter(|i| i.metric == metric && i.key.variant() == variant)
+            .map(|i| (i.from_agencies, i.key.agencies))
+            .collect();
+        steps.sort_unstable();
+        steps.dedup();
+        if steps.is_empty() {
+            return Ok(());
+        }
+        let margin = r.margin_points();
+        let (mut lo, mut hi) = (-margin * 1.5, margin * 1.5);
+        for i in r.increments.iter().filter(|i| i.metric == metric) {
+            for x in [i.ci95_low.value, i.ci95_high.value, i.change.value] {
+                if x.is_finite() {
+                    lo = lo.min(100.0 * x);
+                    hi = hi.max(100.0 * x);
+                }
+            }
+        }
+        let pad = (hi - lo) * 0.08;
+        let n = steps.len();
+        let labels: Vec<String> = steps.iter().map(|(a, b)| format!("{a}→{b}")).collect();
+        let mut chart = ChartBuilder::on(area)
+            .caption("What each step adds to every case", text(21))
+            .margin(14)
+            .x_label_area_size(54)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                super::Fixed::new(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
+                lo - pad..hi + pad,
+            )?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|x| labels.get(x.round() as usize).cloned().unwrap_or_default())
+            .y_label_formatter(&|y| format!("{y:+.0}"))
+            .x_desc("agency count, before → after")
+            .y_desc("change (points)")
+            .label_style(text(16))
+            .axis_desc_style(text(17))
+            .bold_line_style(RGBColor(230, 230, 230))
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(-0.5, -margin), (n as f64 - 0.5, margin)],
+            RGBColor(225, 242, 235).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+            GREY.stroke_width(1),
+        )))?;
+        let m = r.schedules.len().max(1) as f64;
+        for (si, s) in r.schedules.iter().enumerate() {
+            let offset = (si as f64 - (m - 1.0) / 2.0) * 0.7 / m;
+            for (x, (a, b)) in steps.iter().enumerate() {
+                let Some(inc) = r.increments.iter().find(|i| {
+                    i.metric == metric
+                        && i.key.variant() == variant
+                        && &i.key.schedule == s
+                        && i.from_agencies == *a
+                        && i.key.agencies == *b
+                }) else {
+                    continue;
+                };
+                let x = x as f64 + offset;
+                let (c, l, h) = (
+                    100.0 * inc.change.value,
+                    100.0 * inc.ci95_low.value,
+                    100.0 * inc.ci95_high.value,
+                );
+                if l.is_finite() && h.is_finite() {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, l), (x, h)],
+                        colour(si).stroke_width(3),
+                    )))?;
+                }
+                if c.is_finite() {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        (x, c),
+                        5,
+                        colour(si).filled(),
+                    )))?;
+                }
+            }
         }
         Ok(())
     }

@@ -7,7 +7,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, sla_text, spread, text, titled};
+use super::{
+    Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, sla_text, spread, text, titled,
+};
 use crate::report::data::Report;
 
 /// At most this many panels.
@@ -223,7 +225,11 @@ impl Chart for Compare<'_> {
                 };
                 let Some((m, l, h)) = row.diff else {
                     if row.standing.starts_with("best") {
-                        chart.draw_series(std::iter::once(Circle::new((0.0, y), 8, col.filled())))?;
+                        chart.draw_series(std::iter::once(Circle::new(
+                            (0.0, y),
+                            8,
+                            col.filled(),
+                        )))?;
                     }
                     continue;
                 };

@@ -95,7 +95,9 @@ impl Chart for Sweep<'_> {
                 y_desc: format!("{} (%)", sla_text(self.sla)),
                 scale: 100.0,
                 metric: &Report::sla_metric(self.sla),
+                scope: "members",
                 severity: sev,
+                from_zero: true,
                 target: Some((100.0 * TARGET, "95 % target".into())),
             };
             draw_panel(&cell, r, &panel, &xs, &self.name)?;

@@ -12,3 +12,4 @@ mod schedules;
 mod shards;
 mod textbook;
 mod validation;
+mod variants;

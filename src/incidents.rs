@@ -117,6 +117,14 @@ pub enum Quantity {
     Handoff = 10,
 }
 
+impl Quantity {
+    /// Its column in [`TRACE_DRAW_COLUMNS`] (and slot in a recorded incident's draws);
+    /// `None` for the class, which a trace gives in `severity`.
+    pub fn trace_slot(self) -> Option<usize> {
+        (self as usize).checked_sub(1)
+    }
+}
+
 /// Weyl increment of SplitMix64 (2^64 / golden ratio, odd).
 const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
@@ -530,8 +538,9 @@ impl IncidentFactory {
         let c = &self.classes[class as usize];
         let own = jurisdiction.and_then(|j| self.agencies.get(usize::from(j)));
         let take = |quantity: Quantity, dist: &Dist| {
-            // A trace column's place is the quantity's number less one (no class column).
-            fixed[quantity as usize - 1]
+            quantity
+                .trace_slot()
+                .and_then(|slot| fixed[slot])
                 .unwrap_or_else(|| dist.sample(&mut QuantityRng::new(key, quantity as u64)))
         };
         let zero = Dist::Const(0.0);
@@ -548,7 +557,7 @@ impl IncidentFactory {
             callout: take(Quantity::Callout, own.map_or(&zero, |a| &a.callout)),
             police: take(Quantity::Police, own.map_or(&zero, |a| &a.police)),
             non_member_police: take(Quantity::NonMemberPolice, &self.non_member_police),
-            handoff: match fixed[9] {
+            handoff: match Quantity::Handoff.trace_slot().and_then(|slot| fixed[slot]) {
                 Some(h) => HandoffDraw::Recorded(h),
                 None => HandoffDraw::Keyed(key),
             },
@@ -760,4 +769,58 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
     }
     out.sort_by(|a, b| a.signal.total_cmp(&b.signal));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn trace_columns_fix_their_own_quantity() {
+        use Quantity::*;
+        let named = [
+            (Visibility, "visibility"),
+            (Detect, "detect"),
+            (Triage, "triage"),
+            (Domestic, "domestic"),
+            (CrossBorder, "referral_in"),
+            (International, "international"),
+            (Callout, "callout"),
+            (Police, "police"),
+            (NonMemberPolice, "non_member_police"),
+            (Handoff, "handoff"),
+        ];
+        for (q, column) in named {
+            assert_eq!(TRACE_DRAW_COLUMNS[q.trace_slot().unwrap()], column);
+        }
+        assert_eq!(Class.trace_slot(), None);
+    }
+
+    #[test]
+    fn a_quantity_stream_is_reproducible_and_its_own() {
+        let key = derive_seed(7, &[STREAM_DRAWS, 0, 42]);
+        let first: Vec<u64> = {
+            let mut r = QuantityRng::new(key, Quantity::Triage as u64);
+            (0..8).map(|_| r.next_u64()).collect()
+        };
+        let mut again = QuantityRng::new(key, Quantity::Triage as u64);
+        assert_eq!((0..8).map(|_| again.next_u64()).collect::<Vec<_>>(), first);
+        // Values are the SplitMix64 sequence seeded with the key, from position q·2³².
+        let mut splitmix = rand_xoshiro::SplitMix64::seed_from_u64(
+            key.wrapping_add(GAMMA.wrapping_mul((Quantity::Triage as u64) << 32)),
+        );
+        assert_eq!(
+            (0..8).map(|_| splitmix.next_u64()).collect::<Vec<_>>(),
+            first
+        );
+        // Another quantity, or another incident, shares none of them.
+        let mut other = QuantityRng::new(key, Quantity::Detect as u64);
+        let next = derive_seed(7, &[STREAM_DRAWS, 0, 43]);
+        let mut neighbour = QuantityRng::new(next, Quantity::Triage as u64);
+        for _ in 0..1000 {
+            assert!(!first.contains(&other.next_u64()));
+            assert!(!first.contains(&neighbour.next_u64()));
+        }
+    }
 }

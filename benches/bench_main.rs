@@ -7,11 +7,16 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardUniform};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use watchsim::engine::{CellPlan, EngineConfig, simulate};
 use watchsim::experiment::Study;
-use watchsim::incidents::{Incident, IncidentFactory};
+
+use watchsim::incidents::{ArrivalModel, HandoffDraw, Incident, IncidentFactory, derive_seed};
 use watchsim::report::summary::{by_cell, comparisons, summary_rows};
-use watchsim::scenario::Scenario;
+use watchsim::scenario::units::Dist;
+use watchsim::scenario::{Desk, IncidentSource, Scenario};
 use watchsim::schedule;
 use watchsim::stats::{RunSetup, RunStats};
 
@@ -119,6 +124,136 @@ fn incident_generation(c: &mut Criterion) {
     group.finish();
 }
 
+/// The baseline for [`incident_draws`]: the per-incident seeding watchsim used before
+/// its per-quantity streams. Every draw of incident `i` came from one
+/// `Xoshiro256PlusPlus` seeded per (seed, replication, incident), in a fixed order.
+/// Kept here only to measure against; the arrivals are the library's own.
+struct SeededPerIncident {
+    arrivals: ArrivalModel,
+    seed: u64,
+    cumulative_shares: Vec<f64>,
+    /// Per class: visibility, detect, triage.
+    classes: Vec<[Dist; 3]>,
+    /// Per agency: referral_in, callout, police.
+    agencies: Vec<[Dist; 3]>,
+    /// domestic, international, non_member_police.
+    referral: [Dist; 3],
+}
+
+impl SeededPerIncident {
+    fn new(s: &Scenario) -> SeededPerIncident {
+        let IncidentSource::Synthetic { rate } = s.incidents.source else {
+            panic!("a synthetic scenario");
+        };
+        let mut acc = 0.0;
+        SeededPerIncident {
+            arrivals: ArrivalModel::new(s, rate),
+            seed: s.experiment.seed,
+            cumulative_shares: s
+                .incidents
+                .classes
+                .iter()
+                .map(|c| {
+                    acc += c.share;
+                    acc
+                })
+                .collect(),
+            classes: s
+                .incidents
+                .classes
+                .iter()
+                .map(|c| [c.visibility, c.detect, c.triage])
+                .collect(),
+            agencies: s
+                .agencies
+                .iter()
+                .map(|a| {
+                    let callout = match &a.desk {
+                        Desk::Hours {
+                            callout: Some(c), ..
+                        } => *c,
+                        _ => Dist::Const(0.0),
+                    };
+                    [a.referral_in, callout, a.police]
+                })
+                .collect(),
+            referral: [
+                s.referral.domestic,
+                s.referral.international,
+                s.referral.non_member_police,
+            ],
+        }
+    }
+
+    /// The incidents of replication `rep`, as the old scheme drew them.
+    fn stream(&self, rep: u64) -> impl Iterator<Item = Incident> + '_ {
+        self.arrivals.arrivals(self.seed, rep).enumerate().map(
+            move |(index, (signal, jurisdiction))| {
+                // 2: the draws' stream number in the library.
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(derive_seed(
+                    self.seed,
+                    &[2, rep, index as u64],
+                ));
+                let u: f64 = StandardUniform.sample(&mut rng);
+                let class = self
+                    .cumulative_shares
+                    .partition_point(|&c| c <= u)
+                    .min(self.classes.len() - 1);
+                let [visibility, detect, triage] = &self.classes[class];
+                let zero = [Dist::Const(0.0); 3];
+                let own = jurisdiction
+                    .and_then(|j| self.agencies.get(usize::from(j)))
+                    .unwrap_or(&zero);
+                let [domestic, international, non_member_police] = &self.referral;
+                Incident {
+                    signal,
+                    jurisdiction,
+                    class: class as u8,
+                    visibility: visibility.sample(&mut rng),
+                    detect: detect.sample(&mut rng),
+                    triage: triage.sample(&mut rng),
+                    domestic: domestic.sample(&mut rng),
+                    cross_border: own[0].sample(&mut rng),
+                    international: international.sample(&mut rng),
+                    callout: own[1].sample(&mut rng),
+                    police: own[2].sample(&mut rng),
+                    non_member_police: non_member_police.sample(&mut rng),
+                    handoff: HandoffDraw::Keyed(rng.next_u64() & !(1 << 63)),
+                }
+            },
+        )
+    }
+}
+
+/// Incident generation with the per-quantity counter-based streams against the
+/// per-incident seeding they replaced (arrivals included in both): ten years of the
+/// founders' scenario, incidents per second.
+fn incident_draws(c: &mut Criterion) {
+    let s = scenario(&FOUNDERS.replace("days = 364", "days = 3640"));
+    let factory = IncidentFactory::new(&s).expect("synthetic");
+    let baseline = SeededPerIncident::new(&s);
+    let n = factory.stream(0, 0).count() as u64;
+    assert_eq!(baseline.stream(0).count() as u64, n, "the same arrivals");
+    let mut group = c.benchmark_group("incident_draws");
+    group.throughput(Throughput::Elements(n));
+    group.sample_size(10);
+    group.bench_function("per_quantity_counter_based_founders_10y", |b| {
+        b.iter(|| {
+            factory.stream(0, 0).for_each(|i| {
+                black_box(i);
+            })
+        })
+    });
+    group.bench_function("per_incident_seeding_founders_10y", |b| {
+        b.iter(|| {
+            baseline.stream(0).for_each(|i| {
+                black_box(i);
+            })
+        })
+    });
+    group.finish();
+}
+
 fn schedule_compilation(c: &mut Criterion) {
     let s = scenario(DEFAULT_STUDY);
     let mut group = c.benchmark_group("schedule");
@@ -196,6 +331,7 @@ criterion_group!(
     engine_mm4_long,
     engine_founders,
     incident_generation,
+    incident_draws,
     schedule_compilation,
     statistics,
     default_study,

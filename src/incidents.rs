@@ -1,16 +1,21 @@
 //! Incident streams: synthetic non-homogeneous Poisson arrivals or a recorded trace,
 //! each incident with every random draw it may need made up front.
 //!
-//! Common random numbers: the arrival stream of replication *r* comes from a generator
-//! seeded by (seed, r), and the draws of incident *i* from a generator seeded by
-//! (seed, r, i). The same incidents with the same draws are then replayed against every
-//! schedule and agency count, and an incident's draws do not depend on how many
-//! incidents came before it.
+//! Common random numbers: the arrival stream of replication *r* (times and
+//! jurisdictions) comes from a generator seeded by (seed, r). Every other random
+//! quantity of incident *i* (class, visibility, detection effort, triage work, each
+//! referral transit, call-out, police response, each handoff) comes from a stream of its
+//! own keyed by (seed, r, i, quantity): see [`QuantityRng`]. The same incidents with the
+//! same draws are then replayed against every schedule and agency count; an incident's
+//! draws do not depend on how many incidents came before it; and changing the
+//! distribution of one quantity changes the draws of that quantity only.
 
+use std::convert::Infallible;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Timelike};
-use rand::{Rng, SeedableRng};
+use rand::rand_core::utils::fill_bytes_via_next_word;
+use rand::{SeedableRng, TryRng};
 use rand_distr::{Distribution, Exp1, StandardUniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -53,22 +58,27 @@ pub struct Incident {
 /// Where an incident's handoff delays come from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum HandoffDraw {
-    /// Drawn from the handoff distribution with a stream of the incident's own, seeded
-    /// so.
-    Seeded(u64),
+    /// Drawn from the handoff distribution when the case passes between desks: the
+    /// *n*-th handoff from the stream (key, handoff *n*) of the incident whose draw key
+    /// this is (see [`QuantityRng`]).
+    Keyed(u64),
     /// A recorded trace's value, the same at every handoff (seconds).
     Recorded(f64),
 }
 
 /// A seed derived from the master seed and a path of indices (SplitMix64 finaliser).
 pub fn derive_seed(seed: u64, path: &[u64]) -> u64 {
-    let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
-    for &p in path {
-        h = mix(h ^ mix(p.wrapping_add(0x632b_e59b_d9b4_e019)));
-    }
-    h
+    path.iter()
+        .fold(seed ^ 0x9e37_79b9_7f4a_7c15, |h, &p| derive_step(h, p))
 }
 
+/// One step of [`derive_seed`]: the seed of child `p` of seed `h`.
+fn derive_step(h: u64, p: u64) -> u64 {
+    mix(h ^ mix(p.wrapping_add(0x632b_e59b_d9b4_e019)))
+}
+
+/// The SplitMix64 output function (Stafford's variant 13 of the MurmurHash3
+/// finaliser): a bijection of 64-bit words with full avalanche.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -77,6 +87,108 @@ fn mix(mut z: u64) -> u64 {
 
 const STREAM_ARRIVALS: u64 = 1;
 const STREAM_DRAWS: u64 = 2;
+
+/// The random quantities of an incident, each drawn from a stream of its own. The
+/// numbers are part of the results: renumbering changes every output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Quantity {
+    /// The severity class (synthetic arrivals only).
+    Class = 0,
+    /// How long the signal stays detectable.
+    Visibility = 1,
+    /// Detection effort.
+    Detect = 2,
+    /// Triage work.
+    Triage = 3,
+    /// Domestic referral transit.
+    Domestic = 4,
+    /// Cross-border referral transit to the responsible agency.
+    CrossBorder = 5,
+    /// The international channel.
+    International = 6,
+    /// The responsible desk's after-hours call-out.
+    Callout = 7,
+    /// The responsible agency's police response.
+    Police = 8,
+    /// A non-member's police response.
+    NonMemberPolice = 9,
+    /// The first handoff; handoff *n* (from 0) is quantity `Handoff + n`.
+    Handoff = 10,
+}
+
+impl Quantity {
+    /// Its column in [`TRACE_DRAW_COLUMNS`] (and slot in a recorded incident's draws);
+    /// `None` for the class, which a trace gives in `severity`.
+    pub fn trace_slot(self) -> Option<usize> {
+        (self as usize).checked_sub(1)
+    }
+}
+
+/// Weyl increment of SplitMix64 (2^64 / golden ratio, odd).
+const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A counter-based random stream: the draws of one quantity of one incident.
+///
+/// Each incident has a 64-bit draw key, derived once from (seed, replication,
+/// incident). Quantity `q` of that incident reads the SplitMix64 sequence seeded with
+/// the key from position `q·2³² + 1` on: its `c`-th value (from 1) is
+/// `mix(key + GAMMA·(q·2³² + c))`. Nothing is seeded per incident or per quantity; a
+/// draw costs one multiply-add and the output function.
+///
+/// Why this is sound:
+/// - `GAMMA` is odd, so `x ↦ key + GAMMA·x` is a bijection of 64-bit words: within one
+///   incident, distinct (quantity, counter) pairs (counter below 2³², quantity below
+///   2³²) are distinct inputs, and `mix` is a bijection, so they are distinct points of
+///   one SplitMix64 sequence. Disjoint blocks of a SplitMix64 sequence are as good as
+///   the sequence itself, which passes TestU01's BigCrush.
+/// - `mix` is a full-avalanche mixer: every input bit flips each output bit with
+///   probability about ½, so neighbouring inputs (the next counter, the next
+///   quantity, the next incident's key) give outputs with no usable relation.
+/// - Keys are SplitMix64 hashes of (seed, replication, incident), spread over 2⁶⁴
+///   values; two incidents read the same input only if their keys differ by one of
+///   the few hundred multiples of `GAMMA` between used positions, a chance near 2⁻⁵⁶
+///   per pair — and even then one shared uniform, not a shared stream.
+/// - A quantity's values depend on (key, quantity, counter) only, so a distribution
+///   that consumes more or fewer values (a rejection sampler, a constant) leaves every
+///   other quantity's draws as they were.
+#[derive(Debug, Clone)]
+pub struct QuantityRng {
+    key: u64,
+    position: u64,
+}
+
+impl QuantityRng {
+    /// The stream of `quantity` (a [`Quantity`] as a number, or `Handoff + n`) of the
+    /// incident with draw key `key`.
+    pub fn new(key: u64, quantity: u64) -> QuantityRng {
+        QuantityRng {
+            key,
+            position: quantity << 32,
+        }
+    }
+}
+
+impl TryRng for QuantityRng {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.try_next_u64().map(|v| (v >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.position = self.position.wrapping_add(1);
+        Ok(mix(self
+            .key
+            .wrapping_add(self.position.wrapping_mul(GAMMA))))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        fill_bytes_via_next_word(dst, || self.try_next_u64())
+    }
+}
 
 /// The arrival process: a piecewise-constant total rate, and for each piece the
 /// cumulative shares of the jurisdictions.
@@ -398,55 +510,56 @@ impl IncidentFactory {
         IncidentStream {
             factory: self,
             arrivals: self.arrivals.as_ref().map(|m| m.arrivals(self.seed, rep)),
-            rep,
+            draws: derive_seed(self.seed, &[STREAM_DRAWS, rep]),
             index: 0,
         }
     }
 
+    /// Incident `index` of a replication whose draw seed is `draws`: every quantity
+    /// not fixed by a recorded trace comes from its own stream (see [`QuantityRng`]), so
+    /// each incident's draws are the same in every cell, and a quantity's draws do not
+    /// depend on the distributions of the others.
     fn draw(
         &self,
-        rep: u64,
+        draws: u64,
         index: u64,
         signal: f64,
         jurisdiction: Option<u16>,
         class: Option<u8>,
         fixed: &[Option<f64>; 10],
     ) -> Incident {
-        let mut rng =
-            Xoshiro256PlusPlus::seed_from_u64(derive_seed(self.seed, &[STREAM_DRAWS, rep, index]));
-        // The draw order is fixed, and every draw is made whether or not it is used, so
-        // that each incident's draws are the same in every cell.
-        let u: f64 = StandardUniform.sample(&mut rng);
+        let key = derive_step(draws, index);
         let class = class.unwrap_or_else(|| {
+            let u: f64 = StandardUniform.sample(&mut QuantityRng::new(key, Quantity::Class as u64));
             self.cumulative_shares
                 .partition_point(|&c| c <= u)
                 .min(self.classes.len() - 1) as u8
         });
         let c = &self.classes[class as usize];
         let own = jurisdiction.and_then(|j| self.agencies.get(usize::from(j)));
-        let take = |slot: usize, dist: &Dist, rng: &mut Xoshiro256PlusPlus| {
-            let v = dist.sample(rng);
-            fixed[slot].unwrap_or(v)
+        let take = |quantity: Quantity, dist: &Dist| {
+            quantity
+                .trace_slot()
+                .and_then(|slot| fixed[slot])
+                .unwrap_or_else(|| dist.sample(&mut QuantityRng::new(key, quantity as u64)))
         };
         let zero = Dist::Const(0.0);
         Incident {
             signal,
             jurisdiction,
             class,
-            visibility: take(0, &c.visibility, &mut rng),
-            detect: take(1, &c.detect, &mut rng),
-            triage: take(2, &c.triage, &mut rng),
-            domestic: take(3, &self.domestic, &mut rng),
-            cross_border: take(4, own.map_or(&zero, |a| &a.referral_in), &mut rng),
-            international: take(5, &self.international, &mut rng),
-            callout: take(6, own.map_or(&zero, |a| &a.callout), &mut rng),
-            police: take(7, own.map_or(&zero, |a| &a.police), &mut rng),
-            non_member_police: take(8, &self.non_member_police, &mut rng),
-            handoff: match fixed[9] {
+            visibility: take(Quantity::Visibility, &c.visibility),
+            detect: take(Quantity::Detect, &c.detect),
+            triage: take(Quantity::Triage, &c.triage),
+            domestic: take(Quantity::Domestic, &self.domestic),
+            cross_border: take(Quantity::CrossBorder, own.map_or(&zero, |a| &a.referral_in)),
+            international: take(Quantity::International, &self.international),
+            callout: take(Quantity::Callout, own.map_or(&zero, |a| &a.callout)),
+            police: take(Quantity::Police, own.map_or(&zero, |a| &a.police)),
+            non_member_police: take(Quantity::NonMemberPolice, &self.non_member_police),
+            handoff: match Quantity::Handoff.trace_slot().and_then(|slot| fixed[slot]) {
                 Some(h) => HandoffDraw::Recorded(h),
-                // The top bit is cleared as it always has been, so that seeds (and
-                // results) stay those of earlier versions.
-                None => HandoffDraw::Seeded(rng.next_u64() & !(1 << 63)),
+                None => HandoffDraw::Keyed(key),
             },
         }
     }
@@ -457,7 +570,8 @@ impl IncidentFactory {
 pub struct IncidentStream<'a> {
     factory: &'a IncidentFactory,
     arrivals: Option<ArrivalStream<'a>>,
-    rep: u64,
+    /// The seed of the replication's draw keys.
+    draws: u64,
     index: u64,
 }
 
@@ -470,12 +584,12 @@ impl Iterator for IncidentStream<'_> {
         let incident = match &mut self.arrivals {
             Some(arrivals) => {
                 let (signal, j) = arrivals.next()?;
-                f.draw(self.rep, i, signal, j, None, &[None; 10])
+                f.draw(self.draws, i, signal, j, None, &[None; 10])
             }
             None => {
                 let r = f.recorded.get(i as usize)?;
                 f.draw(
-                    self.rep,
+                    self.draws,
                     i,
                     r.signal,
                     r.jurisdiction,
@@ -489,18 +603,19 @@ impl Iterator for IncidentStream<'_> {
     }
 }
 
-/// The `n`-th handoff delay of an incident (seconds): a recorded value, or a fresh draw
-/// from a stream of the incident's own.
+/// The `n`-th handoff delay of an incident (seconds, `n` from 0): a recorded value, or
+/// a draw from the incident's stream for handoff `n`.
 pub fn handoff_delay(incident: &Incident, n: u32, dist: &Dist) -> f64 {
-    let seed = match incident.handoff {
+    let key = match incident.handoff {
         HandoffDraw::Recorded(h) => return h,
-        HandoffDraw::Seeded(seed) => seed,
+        HandoffDraw::Keyed(key) => key,
     };
     if dist.is_zero() {
         return 0.0;
     }
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ mix(u64::from(n) + 1));
-    dist.sample(&mut rng)
+    // Past 2³² − 11 handoffs (never reached) the streams would wrap onto the others.
+    let quantity = Quantity::Handoff as u64 + u64::from(n);
+    dist.sample(&mut QuantityRng::new(key, quantity))
 }
 
 /// Reads a recorded trace: `signal_at` (RFC 3339), `jurisdiction` (agency id, or
@@ -654,4 +769,58 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
     }
     out.sort_by(|a, b| a.signal.total_cmp(&b.signal));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn trace_columns_fix_their_own_quantity() {
+        use Quantity::*;
+        let named = [
+            (Visibility, "visibility"),
+            (Detect, "detect"),
+            (Triage, "triage"),
+            (Domestic, "domestic"),
+            (CrossBorder, "referral_in"),
+            (International, "international"),
+            (Callout, "callout"),
+            (Police, "police"),
+            (NonMemberPolice, "non_member_police"),
+            (Handoff, "handoff"),
+        ];
+        for (q, column) in named {
+            assert_eq!(TRACE_DRAW_COLUMNS[q.trace_slot().unwrap()], column);
+        }
+        assert_eq!(Class.trace_slot(), None);
+    }
+
+    #[test]
+    fn a_quantity_stream_is_reproducible_and_its_own() {
+        let key = derive_seed(7, &[STREAM_DRAWS, 0, 42]);
+        let first: Vec<u64> = {
+            let mut r = QuantityRng::new(key, Quantity::Triage as u64);
+            (0..8).map(|_| r.next_u64()).collect()
+        };
+        let mut again = QuantityRng::new(key, Quantity::Triage as u64);
+        assert_eq!((0..8).map(|_| again.next_u64()).collect::<Vec<_>>(), first);
+        // Values are the SplitMix64 sequence seeded with the key, from position q·2³².
+        let mut splitmix = rand_xoshiro::SplitMix64::seed_from_u64(
+            key.wrapping_add(GAMMA.wrapping_mul((Quantity::Triage as u64) << 32)),
+        );
+        assert_eq!(
+            (0..8).map(|_| splitmix.next_u64()).collect::<Vec<_>>(),
+            first
+        );
+        // Another quantity, or another incident, shares none of them.
+        let mut other = QuantityRng::new(key, Quantity::Detect as u64);
+        let next = derive_seed(7, &[STREAM_DRAWS, 0, 43]);
+        let mut neighbour = QuantityRng::new(next, Quantity::Triage as u64);
+        for _ in 0..1000 {
+            assert!(!first.contains(&other.next_u64()));
+            assert!(!first.contains(&neighbour.next_u64()));
+        }
+    }
 }

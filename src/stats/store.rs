@@ -120,7 +120,7 @@ mod tests {
                 callout: 0.0,
                 police: f64::from(i) * 100.0,
                 non_member_police: 0.0,
-                handoff: crate::incidents::HandoffDraw::Seeded(0),
+                handoff: crate::incidents::HandoffDraw::Keyed(0),
             };
             let status = if i % 7 == 0 {
                 Status::Missed

@@ -13,3 +13,4 @@ mod schedules;
 mod shards;
 mod textbook;
 mod validation;
+mod variants;

@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod engine;
 mod experiments;
+mod model;
 mod nothing_lost;
 mod properties;
 mod report;

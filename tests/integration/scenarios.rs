@@ -881,6 +881,14 @@ fn model_options_fail_clearly() {
         Case {
             from: LAST,
             nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"desk.close.us\"\nvalues = [\"20:00\", \"08:00\"]",
+            at: "08:00\"]",
+            key: "[sweep] values",
+            says: &["the desk of \"us\" opens at 08:00", "leaves no hours"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
             to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"callout.mean\"\nvalues = [\"20m\"]",
             at: "callout.mean",
             key: "[sweep] parameter",

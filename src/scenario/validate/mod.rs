@@ -162,11 +162,11 @@ impl Validator<'_> {
             .map(|a| match &a.desk {
                 Desk::Always => sweep::DeskFacts {
                     callout: false,
-                    hours: false,
+                    open: None,
                 },
-                Desk::Hours { callout, .. } => sweep::DeskFacts {
+                Desk::Hours { callout, open, .. } => sweep::DeskFacts {
                     callout: callout.is_some(),
-                    hours: true,
+                    open: Some(*open),
                 },
             })
             .collect();

@@ -23,8 +23,8 @@ const STAGES: [(&str, Stage); 8] = [
 pub(super) struct DeskFacts {
     /// It has an after-hours call-out.
     pub callout: bool,
-    /// It has opening hours (is not 24/7).
-    pub hours: bool,
+    /// Its opening time, when it has opening hours (is not 24/7).
+    pub open: Option<units::TimeOfDay>,
 }
 
 impl Validator<'_> {
@@ -47,6 +47,23 @@ impl Validator<'_> {
             let Some((label, value)) = self.value(&parameter, &name, v) else {
                 continue;
             };
+            if let SweepParameter::DeskClose(which) = parameter {
+                let clash = desks.iter().enumerate().find(|(j, d)| {
+                    which.is_none_or(|w| w == *j)
+                        && d.open.is_some_and(|o| f64::from(o.secs()) == value)
+                });
+                if let Some((j, _)) = clash {
+                    self.err(
+                        v.span(),
+                        "values",
+                        format!(
+                            "the desk of \"{}\" opens at {label}, so closing then leaves no hours; expected closing times different from each swept desk's opening time (earlier ones wrap midnight)",
+                            ids[j]
+                        ),
+                    );
+                    continue;
+                }
+            }
             if labels.contains(&label) {
                 self.err(v.span(), "values", format!("{label} is listed twice"));
             }
@@ -104,7 +121,7 @@ impl Validator<'_> {
             }
             Some(SweepParameter::CalloutMean(Some(j)))
         } else if name == "desk.close" {
-            if !desks.iter().any(|d| d.hours) {
+            if !desks.iter().any(|d| d.open.is_some()) {
                 self.err(
                     written.span(),
                     "parameter",
@@ -115,7 +132,7 @@ impl Validator<'_> {
             Some(SweepParameter::DeskClose(None))
         } else if let Some(id) = name.strip_prefix("desk.close.") {
             let j = one(self, id);
-            if !desks.get(j).is_some_and(|d| d.hours) {
+            if desks.get(j).is_none_or(|d| d.open.is_none()) {
                 self.err(
                     written.span(),
                     "parameter",

@@ -5,8 +5,8 @@ use rayon::prelude::*;
 
 use crate::engine::{CellPlan, EngineConfig, Outcome, RunTotals, Simulation, Sink};
 use crate::incidents::{Incident, IncidentFactory, TraceError};
-use crate::scenario::units::Dist;
-use crate::scenario::{IncidentSource, Scenario, Stage, SweepParameter};
+use crate::scenario::units::{Dist, TimeOfDay};
+use crate::scenario::{Desk, IncidentSource, Scenario, Stage, SweepParameter};
 use crate::schedule;
 use crate::stats::{RunSetup, RunStats};
 
@@ -19,6 +19,9 @@ pub struct Variant {
     pub config: EngineConfig,
     /// Incident generation with this value applied.
     pub factory: IncidentFactory,
+    /// The cells' plans with this value applied, when it changes them (a sweep of
+    /// `desk.close` changes when desks accept referrals); `None`: the cells' own.
+    pub plans: Option<Vec<CellPlan>>,
 }
 
 /// A (schedule, agency count) pair with its compiled coverage.
@@ -70,6 +73,7 @@ impl Study {
                 sweep: None,
                 config: base.clone(),
                 factory: IncidentFactory::new(&scenario)?,
+                plans: None,
             }),
             Some(sweep) => {
                 for (label, &value) in sweep.labels.iter().zip(&sweep.values) {
@@ -82,6 +86,7 @@ impl Study {
                         sweep: Some((label.clone(), value)),
                         config: EngineConfig::new(&s),
                         factory,
+                        plans: None,
                     });
                 }
             }
@@ -95,6 +100,19 @@ impl Study {
                     k,
                     plan: CellPlan::new(&base, coverage, k),
                 });
+            }
+        }
+        if matches!(
+            scenario.sweep.as_ref().map(|s| &s.parameter),
+            Some(SweepParameter::DeskClose(_))
+        ) {
+            for v in &mut variants {
+                v.plans = Some(
+                    cells
+                        .iter()
+                        .map(|c| CellPlan::new(&v.config, c.plan.coverage.clone(), c.k))
+                        .collect(),
+                );
             }
         }
         Ok(Study {
@@ -217,7 +235,8 @@ impl Study {
                     trace: trace.then(Vec::new),
                     warmup: exp.warmup,
                 };
-                Simulation::new(&v.config, &self.cells[c].plan, sink)
+                let plan = v.plans.as_ref().map_or(&self.cells[c].plan, |p| &p[c]);
+                Simulation::new(&v.config, plan, sink)
             })
             .collect();
         let mut stream = stream.peekable();
@@ -304,6 +323,26 @@ pub fn apply_sweep(scenario: &Scenario, parameter: &SweepParameter, value: f64) 
             .iter_mut()
             .for_each(|a| a.watch_staff = value as u32),
         SweepParameter::WatchStaff(Some(j)) => s.agencies[*j].watch_staff = value as u32,
+        SweepParameter::CalloutMean(which) => {
+            for (j, a) in s.agencies.iter_mut().enumerate() {
+                if which.is_none_or(|w| w == j)
+                    && let Desk::Hours {
+                        callout: Some(c), ..
+                    } = &mut a.desk
+                {
+                    set_mean(c);
+                }
+            }
+        }
+        SweepParameter::DeskClose(which) => {
+            for (j, a) in s.agencies.iter_mut().enumerate() {
+                if which.is_none_or(|w| w == j)
+                    && let Desk::Hours { close, .. } = &mut a.desk
+                {
+                    *close = TimeOfDay(value as u32);
+                }
+            }
+        }
         SweepParameter::Rate => {
             if let IncidentSource::Synthetic { rate } = &mut s.incidents.source {
                 *rate = value;

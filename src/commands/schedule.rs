@@ -60,7 +60,12 @@ pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
 
 fn describe_rule(rule: &Rule) -> String {
     match rule {
-        Rule::FollowTheSun { anchor } => {
+        Rule::FollowTheSun { anchor, min_shift } if *min_shift > 0.0 => format!(
+            "follow_the_sun, anchor {}, min_shift {}",
+            format!("{anchor:?}").to_lowercase(),
+            crate::scenario::units::format_duration(*min_shift)
+        ),
+        Rule::FollowTheSun { anchor, .. } => {
             format!("follow_the_sun, anchor {anchor:?}").to_lowercase()
         }
         Rule::RoundRobin {

@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 
 use crate::incidents::{Incident, handoff_delay};
 use crate::scenario::units::Dist;
-use crate::scenario::{Desk, Discipline, InProgress, Scenario};
+use crate::scenario::{Desk, DetectScaling, Discipline, InProgress, Route, Scenario};
 use crate::schedule::{Coverage, desk_hours};
 use queue::{CaseKey, DeskQueue};
 
@@ -135,6 +135,14 @@ pub struct EngineConfig {
     pub desk_hours: Vec<Option<Vec<(f64, f64)>>>,
     /// Horizon length, seconds.
     pub horizon: f64,
+    /// How detection effort accrues when several members hold the watch.
+    pub detect_scaling: DetectScaling,
+    /// Under `per_watcher`, the most watchers whose effort counts.
+    pub detect_cap: u32,
+    /// Which holder gets a case whose own agency does not hold the watch.
+    pub route: Route,
+    /// Whether a desk accepts referrals all day while its agency holds the watch.
+    pub desk_open_on_watch: bool,
 }
 
 impl EngineConfig {
@@ -160,6 +168,20 @@ impl EngineConfig {
                 .collect(),
             desk_hours: desk_hours(scenario),
             horizon: scenario.experiment.horizon(),
+            detect_scaling: scenario.watch.detect_scaling,
+            detect_cap: scenario.watch.detect_cap,
+            route: scenario.watch.route,
+            desk_open_on_watch: scenario.watch.desk_open_on_watch,
+        }
+    }
+
+    /// The rate at which detection effort accrues while `mask` holds the watch: 0 in a
+    /// gap, else 1, or under `per_watcher` the number of holders (at most the cap).
+    pub fn detect_rate(&self, mask: u64) -> f64 {
+        match (mask, self.detect_scaling) {
+            (0, _) => 0.0,
+            (_, DetectScaling::None) => 1.0,
+            (_, DetectScaling::PerWatcher) => f64::from(mask.count_ones().min(self.detect_cap)),
         }
     }
 }
@@ -171,8 +193,11 @@ pub struct CellPlan {
     pub k: usize,
     /// Who holds the watch when.
     pub coverage: Coverage,
-    /// Covered seconds before each segment start (for detection).
+    /// Detection effort accrued before each segment start: covered seconds, each
+    /// weighted by the segment's detection rate.
     covered_before: Vec<f64>,
+    /// Detection rate of each segment ([`EngineConfig::detect_rate`]).
+    rate: Vec<f64>,
     /// Per agency: when its desk accepts referrals (own hours or holding the watch),
     /// as sorted disjoint intervals; `None` for always.
     accept: Vec<Option<Vec<(f64, f64)>>>,
@@ -182,11 +207,16 @@ impl CellPlan {
     /// Prepares a coverage for the engine.
     pub fn new(config: &EngineConfig, coverage: Coverage, k: usize) -> CellPlan {
         let mut covered_before = Vec::with_capacity(coverage.starts.len() + 1);
+        let rate: Vec<f64> = coverage
+            .masks
+            .iter()
+            .map(|&m| config.detect_rate(m))
+            .collect();
         let mut acc = 0.0;
-        for i in 0..coverage.starts.len() {
+        for (i, &r) in rate.iter().enumerate() {
             covered_before.push(acc);
-            if coverage.masks[i] != 0 {
-                acc += coverage.end(i) - coverage.starts[i];
+            if r != 0.0 {
+                acc += r * (coverage.end(i) - coverage.starts[i]);
             }
         }
         covered_before.push(acc);
@@ -197,7 +227,7 @@ impl CellPlan {
             .map(|(j, hours)| {
                 hours.as_ref().map(|hours| {
                     let mut all = hours.clone();
-                    if j < k {
+                    if j < k && config.desk_open_on_watch {
                         let bit = 1u64 << j;
                         all.extend(
                             (0..coverage.masks.len())
@@ -213,6 +243,7 @@ impl CellPlan {
             k,
             coverage,
             covered_before,
+            rate,
             accept,
         }
     }
@@ -241,7 +272,7 @@ impl CellPlan {
         *hint = s;
         let covered_at_signal = self.covered_before[s]
             + if c.masks[s] != 0 {
-                signal - c.starts[s]
+                self.rate[s] * (signal - c.starts[s])
             } else {
                 0.0
             };
@@ -261,7 +292,7 @@ impl CellPlan {
         if i >= c.masks.len() {
             return f64::INFINITY;
         }
-        (c.starts[i] + (target - self.covered_before[i])).max(signal)
+        (c.starts[i] + (target - self.covered_before[i]) / self.rate[i]).max(signal)
     }
 
     /// When agency `j`'s desk accepts a referral arriving at `t` (`t` itself if open).
@@ -395,6 +426,15 @@ struct DeskState {
     queue: DeskQueue,
     /// Case slots in triage.
     serving: Vec<u32>,
+    /// Cases passed to it at a handoff and still on their way.
+    inbound: u32,
+}
+
+impl DeskState {
+    /// Its load for `route = "least_loaded"`: cases queued, in triage, or on their way.
+    fn load(&self) -> usize {
+        self.queue.count() + self.serving.len() + self.inbound as usize
+    }
 }
 
 /// One (schedule, agency count, replication) in progress. Incidents are fed in signal
@@ -416,6 +456,8 @@ pub struct Simulation<'a, S: Sink> {
     next_boundary: usize,
     /// Coverage segment of the latest signal (signals come in order).
     segment_hint: usize,
+    /// Under `route = "round_robin"`: the holder that took the last case routed by it.
+    last_routed: Option<usize>,
     totals: RunTotals,
 }
 
@@ -470,12 +512,14 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 .map(|_| DeskState {
                     queue: DeskQueue::default(),
                     serving: Vec::new(),
+                    inbound: 0,
                 })
                 .collect(),
             pool: DeskQueue::default(),
             mask: coverage.masks[0],
             next_boundary: 1,
             segment_hint: 0,
+            last_routed: None,
             totals,
         }
     }
@@ -606,14 +650,33 @@ impl<'a, S: Sink> Simulation<'a, S> {
     }
 
     /// The member a case goes to when `mask` holds the watch: its own agency if holding,
-    /// else the first holder in roster order.
-    fn route(&self, slot: u32, mask: u64) -> Option<usize> {
+    /// else by the `route` rule: the first holder in roster order; the least loaded
+    /// ([`DeskState::load`]), ties in roster order; or the next holder in roster order
+    /// after the one that took the previous case so routed (wrapping round).
+    fn route(&mut self, slot: u32, mask: u64) -> Option<usize> {
         if mask == 0 {
             return None;
         }
         match self.cases[slot as usize].incident.jurisdiction {
             Some(j) if j < 64 && mask & (1 << j) != 0 => Some(usize::from(j)),
-            _ => Some(mask.trailing_zeros() as usize),
+            _ => Some(match self.config.route {
+                Route::First => mask.trailing_zeros() as usize,
+                Route::LeastLoaded => (0..self.plan.k)
+                    .filter(|&d| mask & (1 << d) != 0)
+                    .min_by_key(|&d| self.desks[d].load())
+                    .expect("a holder"),
+                Route::RoundRobin => {
+                    let after = self.last_routed.map_or(0, |l| l + 1);
+                    let later = if after >= 64 {
+                        0
+                    } else {
+                        mask >> after << after
+                    };
+                    let d = if later != 0 { later } else { mask }.trailing_zeros() as usize;
+                    self.last_routed = Some(d);
+                    d
+                }
+            }),
         }
     }
 
@@ -765,6 +828,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
 
     /// A handed-off case reaches desk `d`.
     fn arrive(&mut self, now: f64, slot: u32, d: usize) {
+        self.desks[d].inbound -= 1;
         if self.mask & (1 << d) != 0 {
             self.cases[slot as usize].desk = Some(d as u16);
             self.enqueue(now, slot, d);
@@ -788,6 +852,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         case.handoffs += 1;
         case.handoff += delay;
         self.totals.cases_moved += 1;
+        self.desks[to].inbound += 1;
         self.push(now + delay, EventKind::HandoffArrive, slot, to as u32);
     }
 

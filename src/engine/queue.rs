@@ -53,6 +53,12 @@ impl DeskQueue {
         self.len += 1;
     }
 
+    /// The number of cases queued.
+    #[inline]
+    pub fn count(&self) -> usize {
+        self.len
+    }
+
     /// Removes the case to serve next.
     #[inline]
     pub fn pop(&mut self) -> Option<u32> {

@@ -19,7 +19,7 @@ use error::Source;
 pub(crate) use error::hint;
 pub use error::{ScenarioError, ScenarioErrors, did_you_mean};
 use raw::RawScenario;
-pub use raw::{Anchor, Discipline, Fallback, InProgress, Kind};
+pub use raw::{Anchor, DetectScaling, Discipline, Fallback, InProgress, Kind, Route};
 use units::{DAY, Dist, TimeOfDay, Weekdays};
 
 /// The built-in scenario: the text of `scenarios/growing-roster.toml` (the taskforce's
@@ -173,6 +173,14 @@ pub struct Watch {
     pub preemptive: bool,
     /// What happens to cases in triage at a handoff.
     pub in_progress: InProgress,
+    /// How detection effort accrues when several members hold the watch.
+    pub detect_scaling: DetectScaling,
+    /// Under `per_watcher`, the most watchers whose effort counts (`u32::MAX`: no cap).
+    pub detect_cap: u32,
+    /// Which holder gets a case whose own agency does not hold the watch.
+    pub route: Route,
+    /// Whether a referral desk counts as open all day while its agency holds the watch.
+    pub desk_open_on_watch: bool,
 }
 
 /// `[referral]`.
@@ -205,6 +213,9 @@ pub struct Agency {
     pub referral_in: Dist,
     /// Its local police response.
     pub police: Dist,
+    /// Public holidays (local dates): its office-hours desk is closed and it does not
+    /// watch under `home_hours`.
+    pub holidays: Vec<NaiveDate>,
 }
 
 /// A referral desk.
@@ -216,7 +227,7 @@ pub enum Desk {
     Hours {
         /// Opening time.
         open: TimeOfDay,
-        /// Closing time (after `open`).
+        /// Closing time; at or before `open` means the desk's hours wrap midnight.
         close: TimeOfDay,
         /// Days it opens.
         days: Weekdays,
@@ -246,6 +257,9 @@ pub enum Rule {
     FollowTheSun {
         /// Local or UTC handoffs.
         anchor: Anchor,
+        /// Shortest block, seconds (0: tile as the middays fall). Shorter blocks are
+        /// joined with their neighbours' and shared in rotation by day.
+        min_shift: f64,
     },
     /// Each member in turn for `period` seconds, handing off at `handoff_at` in `tz`.
     RoundRobin {
@@ -334,6 +348,10 @@ pub enum SweepParameter {
     Rate,
     /// The mean of a stage distribution (shape kept).
     Mean(Stage),
+    /// The mean of the after-hours call-out delay, of every desk that has one or of one.
+    CalloutMean(Option<usize>),
+    /// The closing time of every office-hours desk or of one (seconds after midnight).
+    DeskClose(Option<usize>),
 }
 
 /// A stage whose distribution a sweep can scale.

@@ -110,6 +110,34 @@ pub struct RawWatch {
     pub discipline: Option<Discipline>,
     pub preemptive: Option<bool>,
     pub in_progress_at_handoff: Option<InProgress>,
+    pub detect_scaling: Option<DetectScaling>,
+    pub detect_cap: Option<Spanned<i64>>,
+    pub route: Option<Route>,
+    pub desk_open_on_watch: Option<bool>,
+}
+
+/// How detection effort accrues while the watch is held.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectScaling {
+    /// At rate 1 whenever anyone holds the watch, however many members hold it.
+    None,
+    /// At a rate equal to the number of members holding the watch (optionally capped).
+    PerWatcher,
+}
+
+/// Which holder gets a case whose own agency does not hold the watch.
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// The first holder in roster order.
+    First,
+    /// The holder with the fewest cases queued, in triage or on their way to it; ties
+    /// in roster order.
+    LeastLoaded,
+    /// The holders in turn: the next holder in roster order after the one that took the
+    /// previous such case (wrapping round).
+    RoundRobin,
 }
 
 /// The order in which a desk serves its queue.
@@ -151,6 +179,8 @@ pub struct RawAgency {
     pub desk: Option<Spanned<RawDesk>>,
     pub referral_in: Option<Dist>,
     pub police: Option<Dist>,
+    pub holidays: Option<Vec<Spanned<String>>>,
+    pub holidays_file: Option<Spanned<String>>,
 }
 
 /// `"24/7"` or opening hours.
@@ -231,6 +261,7 @@ pub struct RawSchedule {
     pub name: Spanned<String>,
     pub kind: Spanned<Kind>,
     pub anchor: Option<Spanned<Anchor>>,
+    pub min_shift: Option<Spanned<Duration>>,
     pub period: Option<Spanned<Duration>>,
     pub handoff_at: Option<Spanned<TimeOfDay>>,
     pub tz: Option<Spanned<String>>,

@@ -290,7 +290,7 @@ pub enum Dist {
     Never,
 }
 
-const DIST_FORMS: &str = "one of const(15m), exp(mean=20m), lognormal(mean=25m, sd=15m), \
+const DIST_FORMS: &str = "a duration such as 15m (a constant) or one of const(15m), exp(mean=20m), lognormal(mean=25m, sd=15m), \
 lognormal(median=8m, sigma=0.6), uniform(5m, 30m), gamma(mean=1h, sd=30m), \
 gamma(shape=2, scale=30m), weibull(shape=1.5, scale=1h), never";
 
@@ -490,6 +490,10 @@ impl FromStr for Dist {
             return Ok(Dist::Const(0.0));
         }
         let Some((name, rest)) = s.split_once('(') else {
+            // A bare duration is a constant: "10m" means const(10m).
+            if s.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)) {
+                return s.parse::<Duration>().map(|d| Dist::Const(d.secs()));
+            }
             return Err(format!(
                 "\"{text}\" is not a distribution; expected {DIST_FORMS}"
             ));

@@ -294,10 +294,10 @@ pub fn compile(scenario: &Scenario, spec: &ScheduleSpec, k: usize) -> Coverage {
         Rule::Always => intervals.extend((0..k).map(|m| (m, 0.0, h))),
         Rule::HomeHours { open, close, days } => {
             for m in 0..k {
-                let tz = scenario.agencies[m].tz;
+                let a = &scenario.agencies[m];
+                let hours = horizon.daily(a.tz, *open, *close, *days);
                 intervals.extend(
-                    horizon
-                        .daily(tz, *open, *close, *days)
+                    without_holidays(hours, &horizon, a.tz, &a.holidays)
                         .into_iter()
                         .map(|(s, e)| (m, s, e)),
                 );
@@ -350,7 +350,12 @@ pub fn compile(scenario: &Scenario, spec: &ScheduleSpec, k: usize) -> Coverage {
                 intervals.push((member, pair[0], pair[1]));
             }
         }
-        Rule::FollowTheSun { anchor } => {
+        Rule::FollowTheSun { anchor, min_shift } if *min_shift > 0.0 => {
+            intervals.extend(follow_the_sun_rotation(
+                scenario, k, &horizon, *anchor, *min_shift,
+            ));
+        }
+        Rule::FollowTheSun { anchor, .. } => {
             for (m, (from, to)) in follow_the_sun_shifts(scenario, k, horizon.start)
                 .into_iter()
                 .enumerate()
@@ -505,9 +510,164 @@ pub fn desk_hours(scenario: &Scenario) -> Vec<Option<Vec<(f64, f64)>>> {
             Desk::Always => None,
             Desk::Hours {
                 open, close, days, ..
-            } => Some(horizon.daily(a.tz, *open, *close, *days)),
+            } => Some(without_holidays(
+                horizon.daily(a.tz, *open, *close, *days),
+                &horizon,
+                a.tz,
+                &a.holidays,
+            )),
         })
         .collect()
+}
+
+/// `intervals` (sorted, disjoint) less every local holiday date of zone `tz`, from its
+/// local midnight to the next: a desk or a home watch is shut for the whole date, also
+/// the part of a night shift that runs into it.
+pub fn without_holidays(
+    intervals: Vec<(f64, f64)>,
+    horizon: &Horizon,
+    tz: Tz,
+    holidays: &[NaiveDate],
+) -> Vec<(f64, f64)> {
+    if holidays.is_empty() {
+        return intervals;
+    }
+    let closed: Vec<(f64, f64)> = holidays
+        .iter()
+        .filter_map(|&d| {
+            let next = d.succ_opt()?;
+            Some((
+                horizon.secs(local_instant(tz, d, TimeOfDay(0))),
+                horizon.secs(local_instant(tz, next, TimeOfDay(0))),
+            ))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(intervals.len());
+    for (s, e) in intervals {
+        let mut pieces = vec![(s, e)];
+        for &(cs, ce) in &closed {
+            pieces = pieces
+                .into_iter()
+                .flat_map(|(s, e)| {
+                    if ce <= s || cs >= e {
+                        vec![(s, e)]
+                    } else {
+                        [(s, cs), (ce, e)]
+                            .into_iter()
+                            .filter(|(a, b)| b > a)
+                            .collect()
+                    }
+                })
+                .collect();
+        }
+        out.extend(pieces);
+    }
+    out
+}
+
+/// Follow-the-sun with a minimum shift: the day is tiled around the members' local
+/// middays as without one, then every stretch of the day (the span of one midday, shared
+/// by the members whose midday it is) shorter than `min_shift` is joined with the
+/// shorter of its two neighbouring stretches, shortest first (the earlier on ties,
+/// and on a tie between neighbours the later one), until none is shorter or one is
+/// left. A stretch of span S held by n members is cut into `min(n, ⌊S / min_shift⌋)`
+/// equal blocks, and the members take those blocks in rotation by day, in roster
+/// order: on day d (counted from the horizon start), block i goes to member
+/// `(d × blocks + i) mod n`. So every block is at least `min_shift` long and each
+/// member's share of watch time over n days is the same. Under `anchor = "local"` the
+/// times are the holder's wall clock (as without `min_shift`), under `"utc"` UTC.
+fn follow_the_sun_rotation(
+    scenario: &Scenario,
+    k: usize,
+    horizon: &Horizon,
+    anchor: Anchor,
+    min_shift: f64,
+) -> Vec<(usize, f64, f64)> {
+    let start = horizon.start;
+    let shifts = follow_the_sun_shifts(scenario, k, start);
+    // Stretches: (from, to) of the UTC day with their members in roster order, in
+    // order of `from` round the day.
+    let mut stretches: Vec<(f64, f64, Vec<usize>)> = Vec::new();
+    let midday = |m: usize| {
+        (12.0 * HOUR - standard_offset(scenario.agencies[m].tz, start) as f64).rem_euclid(DAY)
+    };
+    let mut noons: Vec<f64> = (0..k).map(midday).collect();
+    noons.sort_by(f64::total_cmp);
+    noons.dedup();
+    for noon in noons {
+        let members: Vec<usize> = (0..k).filter(|&m| midday(m) == noon).collect();
+        let from = shifts[members[0]].0;
+        let span: f64 = members.iter().map(|&m| shifts[m].1 - shifts[m].0).sum();
+        stretches.push((from, from + span, members));
+    }
+    stretches.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let span = |s: &(f64, f64, Vec<usize>)| s.1 - s.0;
+    while stretches.len() > 1 {
+        let Some(i) = (0..stretches.len())
+            .filter(|&i| span(&stretches[i]) < min_shift - 0.5)
+            .min_by(|&a, &b| span(&stretches[a]).total_cmp(&span(&stretches[b])))
+        else {
+            break;
+        };
+        let n = stretches.len();
+        let (prev, next) = ((i + n - 1) % n, (i + 1) % n);
+        let with = if span(&stretches[prev]) < span(&stretches[next]) {
+            prev
+        } else {
+            next
+        };
+        // Join `first` and the stretch after it (round the day).
+        let first = if with == next { i } else { prev };
+        let second = (first + 1) % n;
+        let (_, to, members) = stretches[second].clone();
+        let joined = &mut stretches[first];
+        joined.1 = joined.0 + (to - joined.0).rem_euclid(DAY);
+        if joined.1 <= joined.0 {
+            joined.1 += DAY;
+        }
+        joined.2.extend(members);
+        joined.2.sort_unstable();
+        stretches.remove(second);
+    }
+    let first_date = start.date_naive();
+    let mut out = Vec::new();
+    for (from, to, members) in stretches {
+        let n = members.len();
+        let total = (to - from).min(DAY);
+        let blocks = ((total / min_shift + 1e-9).floor() as usize).clamp(1, n);
+        let part = total / blocks as f64;
+        if blocks == 1 && n == 1 && total >= DAY - 0.5 {
+            out.push((members[0], 0.0, horizon.length));
+            continue;
+        }
+        for i in 0..blocks {
+            let (s, e) = (from + part * i as f64, from + part * (i + 1) as f64);
+            // UTC day d's block runs from d·24h + s (in standard time); its holder's wall
+            // clock then gives the dates, so daylight saving moves it as it moves any
+            // local handoff.
+            let days = (horizon.length / DAY).ceil() as i64 + 2;
+            for d in -2..days {
+                let m = members[(d * blocks as i64 + i as i64).rem_euclid(n as i64) as usize];
+                let (tz, offset) = match anchor {
+                    Anchor::Local => (
+                        scenario.agencies[m].tz,
+                        standard_offset(scenario.agencies[m].tz, start) as f64,
+                    ),
+                    Anchor::Utc => (Tz::UTC, 0.0),
+                };
+                let local = |t: f64| {
+                    let at = d as f64 * DAY + t + offset;
+                    let date = first_date + ChronoDuration::days(at.div_euclid(DAY) as i64);
+                    local_instant(tz, date, TimeOfDay(at.rem_euclid(DAY).round() as u32))
+                };
+                let (bs, be) = (horizon.secs(local(s)), horizon.secs(local(e)));
+                if be > 0.0 && bs < horizon.length && be > bs {
+                    out.push((m, bs.max(0.0), be.min(horizon.length)));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Names the members of a set: `uk`, or `uk+us` for an overlap, empty for a gap.

@@ -5,6 +5,7 @@ mod common;
 mod decisions;
 mod engine;
 mod experiments;
+mod model;
 mod nothing_lost;
 mod properties;
 mod report;

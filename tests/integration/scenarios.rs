@@ -620,12 +620,13 @@ fn impossible_structures_are_errors() {
         Case {
             from: "close = \"18:00\"",
             nth: 1,
-            to: "close = \"07:00\"",
+            to: "close = \"08:00\"",
             at: "desk",
             key: "[[agency]] #1 (us) desk.close",
             says: &[
-                "closes at 07:00 but opens at 08:00",
-                "expected a closing time after the opening time",
+                "the desk opens and closes at 08:00",
+                "expected a closing time different from the opening time",
+                "wraps midnight",
             ],
         },
         Case {
@@ -771,4 +772,183 @@ fn validate_prints_ok_for_shipped_scenarios() {
         files.len(),
         "{stdout}"
     );
+}
+
+/// The options of issue 16 (holidays, wrapped hours, min_shift, detect_scaling, route,
+/// sweeps of call-outs and closing times) fail at their own line with what is accepted.
+#[test]
+fn model_options_fail_clearly() {
+    const TRIAGE: &str = "triage = \"exp(mean=20m)\"";
+    const LAST: &str = "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]";
+    let cases = [
+        Case {
+            from: TRIAGE,
+            nth: 1,
+            to: "triage = \"exp(mean=20m)\"\ndetect_cap = 3",
+            at: "detect_cap",
+            key: "[watch] detect_cap",
+            says: &["applies only to detect_scaling = \"per_watcher\""],
+        },
+        Case {
+            from: TRIAGE,
+            nth: 1,
+            to: "triage = \"exp(mean=20m)\"\ndetect_scaling = \"per_watcher\"\ndetect_cap = 0",
+            at: "detect_cap",
+            key: "[watch] detect_cap",
+            says: &["a cap of 0 watchers is not allowed", "from 1 to 64"],
+        },
+        Case {
+            from: TRIAGE,
+            nth: 1,
+            to: "triage = \"exp(mean=20m)\"\ndetect_scaling = \"per_member\"",
+            at: "per_member",
+            key: "[watch] detect_scaling",
+            says: &["unknown variant `per_member`", "`per_watcher`"],
+        },
+        Case {
+            from: TRIAGE,
+            nth: 1,
+            to: "triage = \"exp(mean=20m)\"\nroute = \"least_load\"",
+            at: "least_load",
+            key: "[watch] route",
+            says: &[
+                "unknown variant `least_load`",
+                "did you mean `least_loaded`?",
+            ],
+        },
+        Case {
+            from: TRIAGE,
+            nth: 1,
+            to: "triage = \"exp(mean=20m)\"\nhandoff = \"-5m\"",
+            at: "-5m",
+            key: "[watch] handoff",
+            says: &["is negative"],
+        },
+        Case {
+            from: "weight = 0.2",
+            nth: 1,
+            to: "weight = 0.2\nholidays = [\"2026-12-25\", \"25/12/2026\"]",
+            at: "25/12",
+            key: "[[agency]] #2 (uk) holidays",
+            says: &[
+                "\"25/12/2026\" is not a date",
+                "expected a local date such as \"2026-12-25\"",
+            ],
+        },
+        Case {
+            from: "weight = 0.2",
+            nth: 1,
+            to: "weight = 0.2\nholidays_file = \"no-such-holidays.txt\"",
+            at: "no-such",
+            key: "[[agency]] #2 (uk) holidays_file",
+            says: &[
+                "cannot read the holidays file",
+                "one date (\"2026-12-25\") a line",
+            ],
+        },
+        Case {
+            from: "kind = \"follow_the_sun\"",
+            nth: 1,
+            to: "kind = \"follow_the_sun\"\nmin_shift = \"25h\"",
+            at: "min_shift",
+            key: "[[schedule]] #1 (fts) min_shift",
+            says: &["longer than a day", "from 0 to 24h"],
+        },
+        Case {
+            from: "period = \"1d\"",
+            nth: 1,
+            to: "period = \"1d\"\nmin_shift = \"4h\"",
+            at: "min_shift",
+            key: "[[schedule]] #2 (rr) min_shift",
+            says: &["`min_shift` does not apply to a RoundRobin schedule"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"desk.close.uk\"\nvalues = [\"20:00\"]",
+            at: "desk.close.uk",
+            key: "[sweep] parameter",
+            says: &["the desk of \"uk\" is open 24/7", "opening hours"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"desk.close\"\nvalues = [\"20:00\", \"25:00\"]",
+            at: "25:00",
+            key: "[sweep] values",
+            says: &["\"25:00\" is not a time of day"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"desk.close.us\"\nvalues = [\"20:00\", \"08:00\"]",
+            at: "08:00\"]",
+            key: "[sweep] values",
+            says: &["the desk of \"us\" opens at 08:00", "leaves no hours"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"callout.mean\"\nvalues = [\"20m\"]",
+            at: "callout.mean",
+            key: "[sweep] parameter",
+            says: &["no desk has a call-out"],
+        },
+        Case {
+            from: LAST,
+            nth: 1,
+            to: "{ agency = \"uk\", from = \"00:00\", to = \"12:00\" } ]\n[sweep]\nparameter = \"callout.means\"\nvalues = [\"20m\"]",
+            at: "callout.means",
+            key: "[sweep] parameter",
+            says: &[
+                "cannot be swept",
+                "\"callout.mean.<agency id>\"",
+                "\"desk.close\"",
+            ],
+        },
+    ];
+    for case in &cases {
+        check(case);
+    }
+    // A holidays file's bad line is reported at its own file, line and column.
+    let dir = std::env::temp_dir().join(format!("watchsim-holidays-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("uk.txt"),
+        "# UK bank holidays\n2026-12-25\n  2026-12-32  # typo\n",
+    )
+    .unwrap();
+    let text = edit(
+        "weight = 0.2",
+        "weight = 0.2\nholidays_file = \"uk.txt\"",
+        1,
+    );
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, &text).unwrap();
+    let errs = Scenario::load(&file).unwrap_err().0;
+    let e = &errs[0];
+    assert_eq!(
+        (e.path.as_str(), e.line, e.column, e.key.as_str()),
+        (dir.join("uk.txt").to_str().unwrap(), 3, 3, "holidays_file"),
+        "{e}"
+    );
+    assert!(e.message.contains("\"2026-12-32\" is not a date"), "{e}");
+    std::fs::write(
+        dir.join("uk.txt"),
+        "# UK bank holidays\n2026-12-25\n2026-12-28 # substitute\n",
+    )
+    .unwrap();
+    let s = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.agencies[1].holidays.len(), 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Hours that wrap midnight are accepted for desks and home_hours, like blocks.
+#[test]
+fn hours_may_wrap_midnight() {
+    let text = edit("close = \"18:00\"", "close = \"06:00\"", 1).replace(
+        "period = \"1d\"",
+        "period = \"1d\"\n\n[[schedule]]\nname = \"night\"\nkind = \"home_hours\"\nopen = \"22:00\"\nclose = \"06:00\"",
+    );
+    Scenario::from_toml(&text, "wrap.toml").unwrap_or_else(|e| panic!("{e}"));
 }

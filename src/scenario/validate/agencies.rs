@@ -1,13 +1,16 @@
 //! `[[agency]]`: the roster's ids, and each agency with its referral desk.
 
 use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::NaiveDate;
 
 use toml::Spanned;
 
 use super::super::error::hint;
 use super::super::raw::{RawAgency, RawDesk, RawDeskHours};
 use super::super::units::{Dist, Weekdays};
-use super::super::{Agency, Desk, MAX_AGENCIES, MAX_CLASSES};
+use super::super::{Agency, Desk, MAX_AGENCIES, MAX_CLASSES, ScenarioError};
 use super::Validator;
 
 impl Validator<'_> {
@@ -80,8 +83,15 @@ impl Validator<'_> {
             None => Desk::Always,
             Some(d) => self.desk(d, classes),
         };
+        let mut holidays = self.holidays(a.holidays.as_deref().unwrap_or_default());
+        if let Some(file) = &a.holidays_file {
+            holidays.extend(self.holidays_file(file));
+        }
+        holidays.sort_unstable();
+        holidays.dedup();
         let id = a.id.into_inner();
         Agency {
+            holidays,
             name: a.name.unwrap_or_else(|| id.clone()),
             id,
             tz,
@@ -91,6 +101,79 @@ impl Validator<'_> {
             referral_in: a.referral_in.unwrap_or(Dist::Const(0.0)),
             police: a.police.unwrap_or(Dist::Const(0.0)),
         }
+    }
+
+    /// `holidays = ["2026-12-25", ...]`: local dates.
+    fn holidays(&mut self, list: &[Spanned<String>]) -> Vec<NaiveDate> {
+        let mut dates = Vec::new();
+        for d in list {
+            match NaiveDate::parse_from_str(d.get_ref().trim(), "%Y-%m-%d") {
+                Ok(date) => dates.push(date),
+                Err(_) => self.err(
+                    d.span(),
+                    "holidays",
+                    format!(
+                        "\"{}\" is not a date; expected a local date such as \"2026-12-25\"",
+                        d.get_ref()
+                    ),
+                ),
+            }
+        }
+        dates
+    }
+
+    /// `holidays_file = "holidays/uk.txt"`: one local date a line (`2026-12-25`); blank
+    /// lines and text after `#` are ignored. A relative path is read from the scenario
+    /// file's folder. Its bad lines are reported at their own line of that file.
+    fn holidays_file(&mut self, file: &Spanned<String>) -> Vec<NaiveDate> {
+        let written = Path::new(file.get_ref());
+        let path = if written.is_relative() {
+            Path::new(self.source.path)
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(written)
+        } else {
+            written.to_path_buf()
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(
+                    file.span(),
+                    "holidays_file",
+                    format!(
+                        "cannot read the holidays file {}: {e}; expected a text file with one date (\"2026-12-25\") a line",
+                        path.display()
+                    ),
+                );
+                return Vec::new();
+            }
+        };
+        let mut dates = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let body = line.split('#').next().unwrap_or_default();
+            let date = body.trim();
+            if date.is_empty() {
+                continue;
+            }
+            match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+                Ok(d) => dates.push(d),
+                Err(_) => {
+                    let column = body.len() - body.trim_start().len() + 1;
+                    self.errors.push(ScenarioError {
+                        path: path.display().to_string(),
+                        line: n + 1,
+                        column,
+                        key: "holidays_file".to_string(),
+                        message: format!(
+                            "\"{date}\" is not a date; expected one local date a line, such as \"2026-12-25\" (text after # is a comment)"
+                        ),
+                        snippet: Some((line.trim_end().to_string(), column - 1, date.chars().count())),
+                    });
+                }
+            }
+        }
+        dates
     }
 
     /// A referral desk: `"24/7"`, or opening hours with an optional call-out.
@@ -108,13 +191,18 @@ impl Validator<'_> {
             }
             RawDesk::Hours(h) => h,
         };
-        if h.close.get_ref() <= h.open.get_ref() {
+        if h.open.get_ref().secs() == 86_400 {
+            self.err(
+                h.open.span(),
+                "desk.open",
+                "the desk opens at 24:00; expected an opening time from 00:00 to 23:59 (\"00:00\" for midnight)",
+            );
+        } else if h.close.get_ref() == h.open.get_ref() {
             self.err(
                 h.close.span(),
                 "desk.close",
                 format!(
-                    "the desk closes at {} but opens at {}; expected a closing time after the opening time on the same day (use \"24:00\" for midnight, or desk = \"24/7\")",
-                    h.close.get_ref(),
+                    "the desk opens and closes at {}; expected a closing time different from the opening time (a closing time before the opening time wraps midnight, e.g. open = \"22:00\", close = \"06:00\"), or desk = \"24/7\"",
                     h.open.get_ref()
                 ),
             );

@@ -23,8 +23,9 @@ use super::error::{Source, hint};
 use super::raw::{RawReferral, RawScenario, RawWatch};
 use super::units::Dist;
 use super::{
-    Discipline, InProgress, IncidentSource, MAX_INCIDENTS, Referral, Scenario, ScenarioError,
-    ScenarioErrors, ScheduleSpec, Watch, content_hash, did_you_mean,
+    Desk, DetectScaling, Discipline, InProgress, IncidentSource, MAX_AGENCIES, MAX_INCIDENTS,
+    Referral, Route, Scenario, ScenarioError, ScenarioErrors, ScheduleSpec, Watch, content_hash,
+    did_you_mean,
 };
 
 /// Validates a parsed scenario file: the scenario, or every problem found in it.
@@ -68,16 +69,6 @@ pub(super) fn polish_toml_message(message: &str) -> String {
         text.push_str("; expected each key and each [table] once");
     }
     text
-}
-
-/// `[watch]` beyond the class defaults (`detect`, `triage`), which go to the classes.
-fn watch(raw: RawWatch) -> Watch {
-    Watch {
-        handoff: raw.handoff.unwrap_or(Dist::Const(0.0)),
-        discipline: raw.discipline.unwrap_or(Discipline::Priority),
-        preemptive: raw.preemptive.unwrap_or(false),
-        in_progress: raw.in_progress_at_handoff.unwrap_or(InProgress::Finish),
-    }
 }
 
 /// `[referral]`: every stage instantaneous unless given.
@@ -168,7 +159,20 @@ impl Validator<'_> {
 
         let decision = self.decision(raw.decision, &experiment.sla);
         let trace = matches!(incidents.source, IncidentSource::Trace { .. });
-        let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace));
+        let desks: Vec<sweep::DeskFacts> = agencies
+            .iter()
+            .map(|a| match &a.desk {
+                Desk::Always => sweep::DeskFacts {
+                    callout: false,
+                    open: None,
+                },
+                Desk::Hours { callout, open, .. } => sweep::DeskFacts {
+                    callout: callout.is_some(),
+                    open: Some(*open),
+                },
+            })
+            .collect();
+        let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace, &desks));
         Some(Scenario {
             name,
             description: raw.description,
@@ -176,7 +180,7 @@ impl Validator<'_> {
             hash: content_hash(self.source.text),
             experiment,
             incidents,
-            watch: watch(raw.watch),
+            watch: self.watch(raw.watch),
             referral: referral(raw.referral),
             agencies,
             schedules,
@@ -244,6 +248,44 @@ impl Validator<'_> {
                 );
                 0
             }
+        }
+    }
+
+    /// `[watch]` beyond the class defaults (`detect`, `triage`), which go to the classes.
+    fn watch(&mut self, raw: RawWatch) -> Watch {
+        let detect_scaling = raw.detect_scaling.unwrap_or(DetectScaling::None);
+        let detect_cap = match &raw.detect_cap {
+            None => u32::MAX,
+            Some(c) if detect_scaling != DetectScaling::PerWatcher => {
+                self.err(
+                    c.span(),
+                    "detect_cap",
+                    "detect_cap applies only to detect_scaling = \"per_watcher\"; expected detect_scaling = \"per_watcher\" as well, or no detect_cap",
+                );
+                u32::MAX
+            }
+            Some(c) if (1..=MAX_AGENCIES as i64).contains(c.get_ref()) => *c.get_ref() as u32,
+            Some(c) => {
+                self.err(
+                    c.span(),
+                    "detect_cap",
+                    format!(
+                        "a cap of {} watchers is not allowed; expected a whole number from 1 to {MAX_AGENCIES}",
+                        c.get_ref()
+                    ),
+                );
+                u32::MAX
+            }
+        };
+        Watch {
+            handoff: raw.handoff.unwrap_or(Dist::Const(0.0)),
+            discipline: raw.discipline.unwrap_or(Discipline::Priority),
+            preemptive: raw.preemptive.unwrap_or(false),
+            in_progress: raw.in_progress_at_handoff.unwrap_or(InProgress::Finish),
+            detect_scaling,
+            detect_cap,
+            route: raw.route.unwrap_or(Route::First),
+            desk_open_on_watch: raw.desk_open_on_watch.unwrap_or(true),
         }
     }
 

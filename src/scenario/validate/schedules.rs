@@ -49,6 +49,7 @@ impl Validator<'_> {
         let rule = match kind {
             Kind::FollowTheSun => Rule::FollowTheSun {
                 anchor: s.anchor.as_ref().map_or(Anchor::Local, |a| *a.get_ref()),
+                min_shift: self.min_shift(&s),
             },
             Kind::RoundRobin => self.round_robin(&s),
             Kind::Blocks => Rule::Blocks(self.blocks(&s, ids)),
@@ -78,14 +79,15 @@ impl Validator<'_> {
     /// not silently ignored. (`days` is checked after the kind's own keys.)
     fn keys_of_kind(&mut self, s: &RawSchedule, kind: Kind) {
         let allowed: &[&str] = match kind {
-            Kind::FollowTheSun => &["anchor"],
+            Kind::FollowTheSun => &["anchor", "min_shift"],
             Kind::RoundRobin => &["period", "handoff_at", "tz"],
             Kind::Blocks => &["blocks"],
             Kind::HomeHours => &["open", "close", "days"],
             Kind::Always => &[],
         };
-        let present: [(&str, Option<Range<usize>>); 7] = [
+        let present: [(&str, Option<Range<usize>>); 8] = [
             ("anchor", s.anchor.as_ref().map(Spanned::span)),
+            ("min_shift", s.min_shift.as_ref().map(Spanned::span)),
             ("period", s.period.as_ref().map(Spanned::span)),
             ("handoff_at", s.handoff_at.as_ref().map(Spanned::span)),
             ("tz", s.tz.as_ref().map(Spanned::span)),
@@ -105,6 +107,25 @@ impl Validator<'_> {
                         allowed.iter().map(|k| format!(", {k}")).collect::<String>()
                     ),
                 );
+            }
+        }
+    }
+
+    /// `min_shift` of a follow-the-sun schedule, seconds (0 when absent).
+    fn min_shift(&mut self, s: &RawSchedule) -> f64 {
+        match &s.min_shift {
+            None => 0.0,
+            Some(m) if m.get_ref().secs() <= DAY => m.get_ref().secs(),
+            Some(m) => {
+                self.err(
+                    m.span(),
+                    "min_shift",
+                    format!(
+                        "a minimum shift of {} is longer than a day; expected a duration from 0 to 24h, e.g. \"4h\"",
+                        m.get_ref()
+                    ),
+                );
+                0.0
             }
         }
     }
@@ -172,7 +193,7 @@ impl Validator<'_> {
             .close
             .as_ref()
             .map_or(TimeOfDay(17 * 3600), |o| *o.get_ref());
-        if close <= open {
+        if close == open || open.secs() == 86_400 {
             let span = s
                 .close
                 .as_ref()
@@ -182,7 +203,7 @@ impl Validator<'_> {
                 span,
                 "close",
                 format!(
-                    "office hours close at {close} but open at {open}; expected close after open"
+                    "office hours open at {open} and close at {close}; expected open before 24:00 and close different from open (close before open wraps midnight, e.g. open = \"22:00\", close = \"06:00\"; for every hour use kind = \"always\")"
                 ),
             );
         }

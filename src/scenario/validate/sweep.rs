@@ -19,24 +19,51 @@ const STAGES: [(&str, Stage); 8] = [
     ("visibility", Stage::Visibility),
 ];
 
+/// What a sweep needs to know of each agency's desk.
+pub(super) struct DeskFacts {
+    /// It has an after-hours call-out.
+    pub callout: bool,
+    /// Its opening time, when it has opening hours (is not 24/7).
+    pub open: Option<units::TimeOfDay>,
+}
+
 impl Validator<'_> {
-    /// `[sweep]`; `trace` tells whether the incidents come from a recorded trace. `None`
+    /// `[sweep]`; `trace` tells whether the incidents come from a recorded trace, `desks`
+    /// what each agency's desk has. `None`
     /// when the parameter cannot be swept (its values then mean nothing).
     pub(super) fn sweep(
         &mut self,
         s: Spanned<RawSweep>,
         ids: &[String],
         trace: bool,
+        desks: &[DeskFacts],
     ) -> Option<Sweep> {
         let s = s.into_inner();
         let name = s.parameter.get_ref().trim().to_string();
-        let parameter = self.parameter(&s.parameter, &name, ids, trace)?;
+        let parameter = self.parameter(&s.parameter, &name, ids, trace, desks)?;
         let mut labels = Vec::new();
         let mut values = Vec::new();
         for v in s.values.get_ref() {
             let Some((label, value)) = self.value(&parameter, &name, v) else {
                 continue;
             };
+            if let SweepParameter::DeskClose(which) = parameter {
+                let clash = desks.iter().enumerate().find(|(j, d)| {
+                    which.is_none_or(|w| w == *j)
+                        && d.open.is_some_and(|o| f64::from(o.secs()) == value)
+                });
+                if let Some((j, _)) = clash {
+                    self.err(
+                        v.span(),
+                        "values",
+                        format!(
+                            "the desk of \"{}\" opens at {label}, so closing then leaves no hours; expected closing times different from each swept desk's opening time (earlier ones wrap midnight)",
+                            ids[j]
+                        ),
+                    );
+                    continue;
+                }
+            }
             if labels.contains(&label) {
                 self.err(v.span(), "values", format!("{label} is listed twice"));
             }
@@ -65,9 +92,56 @@ impl Validator<'_> {
         name: &str,
         ids: &[String],
         trace: bool,
+        desks: &[DeskFacts],
     ) -> Option<SweepParameter> {
-        let accepted = "\"watch_staff\", \"watch_staff.<agency id>\", \"rate\", or \"<stage>.mean\" with stage one of detect, triage, handoff, domestic, referral_in, international, police, visibility";
-        if name == "watch_staff" {
+        let accepted = "\"watch_staff\", \"watch_staff.<agency id>\", \"callout.mean\", \"callout.mean.<agency id>\", \"desk.close\", \"desk.close.<agency id>\", \"rate\", or \"<stage>.mean\" with stage one of detect, triage, handoff, domestic, referral_in, international, police, visibility";
+        let one = |v: &mut Self, id: &str| {
+            let spanned = Spanned::new(written.span(), id.to_string());
+            v.agency_ref(&spanned, ids, "parameter")
+        };
+        if name == "callout.mean" {
+            if !desks.iter().any(|d| d.callout) {
+                self.err(
+                    written.span(),
+                    "parameter",
+                    "no desk has a call-out; expected callout = \"...\" in some agency's desk, or another parameter",
+                );
+                return None;
+            }
+            Some(SweepParameter::CalloutMean(None))
+        } else if let Some(id) = name.strip_prefix("callout.mean.") {
+            let j = one(self, id);
+            if !desks.get(j).is_some_and(|d| d.callout) {
+                self.err(
+                    written.span(),
+                    "parameter",
+                    format!("the desk of \"{id}\" has no call-out to sweep; expected an agency whose desk has callout = \"...\""),
+                );
+                return None;
+            }
+            Some(SweepParameter::CalloutMean(Some(j)))
+        } else if name == "desk.close" {
+            if !desks.iter().any(|d| d.open.is_some()) {
+                self.err(
+                    written.span(),
+                    "parameter",
+                    "no desk has opening hours; expected desk = { open = \"08:00\", close = \"18:00\" } in some agency, or another parameter",
+                );
+                return None;
+            }
+            Some(SweepParameter::DeskClose(None))
+        } else if let Some(id) = name.strip_prefix("desk.close.") {
+            let j = one(self, id);
+            if desks.get(j).is_none_or(|d| d.open.is_none()) {
+                self.err(
+                    written.span(),
+                    "parameter",
+                    format!("the desk of \"{id}\" is open 24/7 and has no closing time to sweep; expected an agency whose desk has opening hours"),
+                );
+                return None;
+            }
+            Some(SweepParameter::DeskClose(Some(j)))
+        } else if name == "watch_staff" {
             Some(SweepParameter::WatchStaff(None))
         } else if let Some(id) = name.strip_prefix("watch_staff.") {
             let spanned = Spanned::new(written.span(), id.to_string());
@@ -121,7 +195,16 @@ impl Validator<'_> {
                     None
                 }
             },
-            (SweepParameter::Mean(_), toml::Value::String(d)) => {
+            (SweepParameter::DeskClose(_), toml::Value::String(t)) => {
+                match t.parse::<units::TimeOfDay>() {
+                    Ok(c) => Some((t.clone(), f64::from(c.secs()))),
+                    Err(e) => {
+                        self.err(v.span(), "values", e);
+                        None
+                    }
+                }
+            }
+            (SweepParameter::Mean(_) | SweepParameter::CalloutMean(_), toml::Value::String(d)) => {
                 match d.parse::<units::Duration>() {
                     Ok(m) if m.secs() > 0.0 => Some((d.clone(), m.secs())),
                     Ok(_) => {
@@ -140,7 +223,12 @@ impl Validator<'_> {
                         "whole numbers of analysts from 1 to 10000, e.g. [1, 2, 3, 4]"
                     }
                     SweepParameter::Rate => "rates, e.g. [\"20/day\", \"40/day\"]",
-                    SweepParameter::Mean(_) => "durations, e.g. [\"10m\", \"20m\"]",
+                    SweepParameter::Mean(_) | SweepParameter::CalloutMean(_) => {
+                        "durations, e.g. [\"10m\", \"20m\"]"
+                    }
+                    SweepParameter::DeskClose(_) => {
+                        "closing times of day, e.g. [\"17:00\", \"20:00\", \"24:00\"]"
+                    }
                 };
                 self.err(
                     v.span(),

@@ -1,11 +1,14 @@
 //! Question 6: which stage causes the delay. Mean minutes of each stage per schedule,
-//! stacked (detection, queue, triage, handoff, referral, desk, police).
+//! stacked (detection, queue, triage, handoff, referral, desk, police): the members'
+//! cases at a few agency counts, and the non-members' cases apart (their international
+//! channel would swallow every other stage), each panel on its own scale, all in
+//! minutes.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, DrawResult, Key, Mark, Meta, duration, ink, legend, spread, text, titled};
+use super::{Chart, DrawResult, Key, Mark, Meta, ink, legend, spread, text, titled};
 use crate::report::data::Report;
 
 /// The stages in order, with their colours (Okabe–Ito).
@@ -13,7 +16,7 @@ const STAGES: [(&str, &str, RGBColor); 7] = [
     ("detect", "detection", RGBColor(86, 180, 233)),
     ("queue", "queue", RGBColor(230, 159, 0)),
     ("triage", "triage", RGBColor(0, 158, 115)),
-    ("handoff", "handoff", RGBColor(240, 228, 66)),
+    ("handoff", "handoff", RGBColor(0, 0, 0)),
     ("referral", "referral", RGBColor(0, 114, 178)),
     ("desk", "desk", RGBColor(213, 94, 0)),
     ("police", "police", RGBColor(204, 121, 167)),
@@ -21,39 +24,73 @@ const STAGES: [(&str, &str, RGBColor); 7] = [
 
 pub(crate) struct Stages<'a> {
     report: &'a Report,
-    panels: Vec<(usize, String)>,
+    /// (agency count, sweep value, scope) of each panel.
+    panels: Vec<(usize, String, &'static str)>,
 }
 
 impl<'a> Stages<'a> {
     pub(crate) fn new(report: &'a Report) -> Option<Stages<'a>> {
-        let panels: Vec<(usize, String)> = if report.sweep.is_some() {
-            spread(&report.variants, 5)
+        let mut panels: Vec<(usize, String, &'static str)> = if report.sweep.is_some() {
+            spread(&report.variants, 4)
                 .into_iter()
-                .map(|v| (report.focus_k(), v))
+                .map(|v| (report.focus_k(), v, "members"))
                 .collect()
         } else {
             spread(&report.counts, 3)
                 .into_iter()
-                .map(|k| (k, String::new()))
+                .map(|k| (k, String::new(), "members"))
                 .collect()
         };
-        let any = panels.iter().any(|(k, v)| {
+        let has = |k: usize, v: &str, scope: &str| {
             report.schedules.iter().any(|s| {
                 report
-                    .estimate(&report.key(s, *k, v), "members", "all", "detect")
-                    .is_some()
+                    .estimate(&report.key(s, k, v), scope, "all", "detect")
+                    .is_some_and(|e| !e.mean.is_nan())
             })
-        });
-        any.then_some(Stages { report, panels })
+        };
+        panels.retain(|(k, v, scope)| has(*k, v, scope));
+        let first = report.variants.first().cloned().unwrap_or_default();
+        if has(report.focus_k(), &first, "non_members") {
+            panels.push((report.focus_k(), first, "non_members"));
+        }
+        (!panels.is_empty()).then_some(Stages { report, panels })
     }
 
-    fn means(&self, s: &str, k: usize, v: &str) -> [f64; 7] {
+    fn means(&self, s: &str, k: usize, v: &str, scope: &str) -> [f64; 7] {
         let key = self.report.key(s, k, v);
         STAGES.map(|(m, _, _)| {
             self.report
-                .estimate(&key, "members", "all", m)
+                .estimate(&key, scope, "all", m)
                 .map_or(0.0, |e| if e.mean.is_nan() { 0.0 } else { e.mean })
         })
+    }
+
+    /// Which members' panels are shown, in words.
+    fn shown(&self) -> String {
+        let r = self.report;
+        let members: Vec<String> = self
+            .panels
+            .iter()
+            .filter(|p| p.2 == "members")
+            .map(|(k, v, _)| {
+                if v.is_empty() {
+                    k.to_string()
+                } else {
+                    r.variant_label(v)
+                }
+            })
+            .collect();
+        let total = if r.sweep.is_some() {
+            r.variants.len()
+        } else {
+            r.counts.len()
+        };
+        format!(
+            "at {} ({} of {} shown; every one is in summary.csv)",
+            members.join(", "),
+            members.len(),
+            total
+        )
     }
 }
 
@@ -63,10 +100,14 @@ impl Chart for Stages<'_> {
         Meta {
             stem: "stages",
             title: "Which stage causes the delay?".into(),
-            caption: "Mean minutes each case spends in each stage, from the signal to the police \
-                      response (all severities), stacked per schedule; the number at the end of a bar \
-                      is the total."
-                .into(),
+            caption: format!(
+                "Mean minutes each responded case spends in each stage, from the signal to the \
+                 police response (all severities), stacked per schedule; the number at the end of a \
+                 bar is the total. The members' cases are shown {}; the non-members' cases, which go \
+                 through the international channel whatever the schedule, are in their own panel \
+                 with their own scale.",
+                self.shown()
+            ),
             question: 6,
             size: (1700, 170 + self.panels.len() as u32 * (110 + 52 * n)),
         }
@@ -77,7 +118,10 @@ impl Chart for Stages<'_> {
         let area = titled(
             root,
             &self.meta().title,
-            "Mean time per stage from signal to police response, all severities; longer segments cost more.",
+            &format!(
+                "Mean minutes per stage from signal to police response, all severities, members' cases {}.",
+                self.shown()
+            ),
         )?;
         let keys: Vec<Key> = STAGES
             .iter()
@@ -85,22 +129,33 @@ impl Chart for Stages<'_> {
             .collect();
         let area = legend(&area, &keys)?;
         let n = r.schedules.len();
-        let mut xmax: f64 = 1.0;
-        for (k, v) in &self.panels {
-            for s in &r.schedules {
-                xmax = xmax.max(self.means(s, *k, v).iter().sum());
+        // One scale for the members' panels (so they compare), another for non-members.
+        let scale = |scope: &str| {
+            let mut xmax: f64 = 1.0;
+            for (k, v, sc) in &self.panels {
+                if *sc == scope {
+                    for s in &r.schedules {
+                        xmax = xmax.max(self.means(s, *k, v, sc).iter().sum());
+                    }
+                }
             }
-        }
-        let xmax = xmax * 1.12;
-        for ((k, v), panel) in self
+            xmax * 1.12
+        };
+        for ((k, v, scope), panel) in self
             .panels
             .iter()
             .zip(area.split_evenly((self.panels.len(), 1)))
         {
-            let caption = if v.is_empty() {
-                format!("{k} agencies")
+            let xmax = scale(scope);
+            let whose = if *scope == "members" {
+                "members' cases"
             } else {
-                format!("{k} agencies, {}", r.variant_label(v))
+                "non-members' cases (international channel; own scale)"
+            };
+            let caption = if v.is_empty() {
+                format!("{k} agencies · {whose}")
+            } else {
+                format!("{k} agencies, {} · {whose}", r.variant_label(v))
             };
             let names = r.schedules.clone();
             let mut chart = ChartBuilder::on(&panel)
@@ -131,16 +186,16 @@ impl Chart for Stages<'_> {
                 .draw()?;
             for (i, s) in r.schedules.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
-                let means = self.means(s, *k, v);
+                let means = self.means(s, *k, v, scope);
                 let mut x = 0.0;
                 for (m, (_, _, c)) in means.iter().zip(STAGES) {
                     chart.draw_series(std::iter::once(Rectangle::new(
                         [(x, y - 0.36), (x + m, y + 0.36)],
                         c.filled(),
                     )))?;
-                    if *m > xmax * 0.06 {
+                    if *m > xmax * 0.045 {
                         chart.draw_series(std::iter::once(Text::new(
-                            duration(*m),
+                            format!("{m:.0}"),
                             (x + m / 2.0, y),
                             text(15)
                                 .color(&ink(c))
@@ -150,7 +205,7 @@ impl Chart for Stages<'_> {
                     x += m;
                 }
                 chart.draw_series(std::iter::once(Text::new(
-                    duration(x),
+                    format!("{x:.0} min"),
                     (x + xmax * 0.008, y),
                     text(16).pos(Pos::new(HPos::Left, VPos::Center)),
                 )))?;

@@ -70,6 +70,16 @@ code, pre { font-family: 'DejaVu Sans Mono', monospace; font-size: 0.9em; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
 .muted { color: #666; }
 nav a { margin-right: 1em; }
+ol.findings li { margin-bottom: 0.5em; }
+@media print {
+  @page { margin: 14mm; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  nav, .muted a { display: none; }
+  h2, h3 { break-after: avoid; }
+  figure, table, tr, ol.findings li { break-inside: avoid; }
+  figure img { max-width: 100%; height: auto; border: none; }
+  a { color: inherit; text-decoration: none; }
+}
 ";
 
 /// The whole page.
@@ -99,15 +109,14 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     h.push_str(
         "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>\
          <a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a>\
-         <a href=\"#outages\">Outages</a><a href=\"#parameters\">Parameters</a>\
+         <a href=\"#q7\">Outages</a><a href=\"#parameters\">Parameters</a>\
          <a href=\"#files\">Files</a><a href=\"#provenance\">Provenance</a></nav>\n",
     );
     findings(&mut h, report);
     decision(&mut h, report);
     warnings(&mut h, report);
     headline(&mut h, report);
-    chart_sections(&mut h, charts);
-    outages(&mut h, report);
+    chart_sections(&mut h, report, charts);
     parameters(&mut h, report, &run);
     files(&mut h, report);
     provenance(&mut h, &run);
@@ -369,14 +378,10 @@ fn headline(h: &mut String, r: &Report) {
 }
 
 fn outages(h: &mut String, r: &Report) {
-    h.push_str(&format!(
-        "<h2 id=\"outages\">7. {}</h2>\n",
-        esc(QUESTIONS[6])
-    ));
     if r.outages.is_empty() {
-        h.push_str("<p>This study has no dated outages (add <code>outages</code> to a schedule to ask what happens while a member is out).</p>\n");
         return;
     }
+    h.push_str("<div id=\"outages\"></div>\n");
     let sla = Report::sla_metric(r.headline_sla().unwrap_or(7200.0)).replace('_', " ");
     let _ = writeln!(
         h,
@@ -415,33 +420,56 @@ fn outages(h: &mut String, r: &Report) {
     h.push_str("</table>\n");
 }
 
-fn chart_sections(h: &mut String, charts: &[ChartFile]) {
-    h.push_str("<h2 id=\"charts\">Charts</h2>\n");
+/// Why a study has no chart for a question, and how to ask it.
+fn not_asked(q: u8) -> &'static str {
+    match q {
+        2 => {
+            "This study runs one agency count: list several in [experiment] agencies to see what each member adds."
+        }
+        4 => {
+            "This study has no staffing sweep: add a [sweep] of watch_staff to find the staffing that meets the target."
+        }
+        7 => {
+            "This study has no dated outages: add outages to a schedule to ask what happens while a member is out."
+        }
+        _ => "Nothing to show for this study.",
+    }
+}
+
+fn chart_sections(h: &mut String, r: &Report, charts: &[ChartFile]) {
+    h.push_str("<h2 id=\"charts\">The questions, chart by chart</h2>\n");
     h.push_str(
         "<p class=\"muted\">Each chart is drawn from the CSV files of this folder; click a chart \
          for the full-size PNG, or open its SVG.</p>\n",
     );
-    let mut questions: Vec<u8> = charts.iter().map(|c| c.question).collect();
-    questions.sort_unstable();
-    questions.dedup();
-    for q in questions {
-        let text = QUESTIONS
-            .get(usize::from(q).saturating_sub(1))
-            .copied()
-            .unwrap_or("");
-        let _ = writeln!(h, "<h3>{q}. {}</h3>", esc(text));
-        for c in charts.iter().filter(|c| c.question == q) {
+    for (i, text) in QUESTIONS.iter().enumerate() {
+        let q = i as u8 + 1;
+        let _ = writeln!(h, "<h3 id=\"q{q}\">{q}. {}</h3>", esc(text));
+        let mine: Vec<&ChartFile> = charts.iter().filter(|c| c.question == q).collect();
+        if mine.is_empty() {
+            let _ = writeln!(h, "<p class=\"muted\">{}</p>", esc(not_asked(q)));
+        }
+        for c in mine {
+            // Titles are questions or statements: no full stop after a question mark.
+            let title = if c.title.ends_with(['?', '.', '!']) {
+                esc(&c.title)
+            } else {
+                format!("{}.", esc(&c.title))
+            };
             let _ = writeln!(
                 h,
                 "<figure id=\"{stem}\">\n<a href=\"{stem}.png\"><img src=\"{stem}.png\" \
-                 width=\"{w}\" height=\"{hgt}\" alt=\"{title}\"></a>\n<figcaption><strong>{title}.</strong> \
+                 width=\"{w}\" height=\"{hgt}\" alt=\"{alt}\"></a>\n<figcaption><strong>{title}</strong> \
                  {caption} <a href=\"{stem}.svg\">SVG</a> · <a href=\"{stem}.png\">PNG</a></figcaption>\n</figure>",
                 stem = c.stem,
                 w = c.size.0,
                 hgt = c.size.1,
-                title = esc(&c.title),
+                alt = esc(&c.title),
                 caption = esc(&c.caption),
             );
+        }
+        if q == 7 {
+            outages(h, r);
         }
     }
 }

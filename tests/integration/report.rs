@@ -170,7 +170,7 @@ fn index_html_links_every_chart_and_csv_and_names_its_provenance() {
         "id=\"findings\"",
         "id=\"decision\"",
         "id=\"warnings\"",
-        "id=\"outages\"",
+        "id=\"q7\"",
     ] {
         assert!(html.contains(section), "{section}");
     }
@@ -313,4 +313,26 @@ fn index_html_renders_in_headless_chromium_with_every_image_loaded() {
     let (w, h, pixels, channels) = decode(&shot);
     assert_eq!((w, h), (1400, 2400));
     assert!(colours(&pixels, channels) > 20, "the page renders blank");
+
+    // "Print to PDF" gives a brief with every chart in it.
+    let pdf = dir.parent().unwrap().join("index.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    let out = crate::common::output(
+        headless(&chromium, &profile)
+            .arg("--no-pdf-header-footer")
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", dir.join("index.html").display())),
+    );
+    let bytes = std::fs::read(&pdf)
+        .unwrap_or_else(|e| panic!("no PDF ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    let figures = html.matches("<img ").count();
+    assert_eq!(
+        count(b"/Subtype /Image"),
+        figures,
+        "the PDF holds {} images for the page's {figures}",
+        count(b"/Subtype /Image")
+    );
+    assert!(count(b"/Type /Page\n") + count(b"/Type /Page ") + count(b"/Type /Page/") > 2);
 }

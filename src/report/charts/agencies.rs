@@ -107,7 +107,7 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
     let xpad = ((x1 - x0) * 0.04).max(0.3);
     let ticks: Vec<f64> = xs.iter().map(|x| x.0).collect();
     let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, text(21))
+        .caption(&panel.title, text(if panel.title.len() > 60 { 16 } else { 21 }))
         .margin(14)
         .x_label_area_size(54)
         .y_label_area_size(80)
@@ -136,9 +136,10 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
                 BLACK.stroke_width(2),
             )))?;
         }
+        // Below the line at the right, clear of the curves that reach the target.
         chart.draw_series(std::iter::once(Text::new(
             label.clone(),
-            (x0, *t + (y1 - y0) * 0.045),
+            (x1 - (x1 - x0) * 0.18, *t - (y1 - y0) * 0.025),
             text(16),
         )))?;
     }

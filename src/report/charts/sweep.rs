@@ -45,17 +45,55 @@ impl<'a> Sweep<'a> {
     }
 }
 
+/// A swept parameter in words, for axes and titles.
+fn words(name: &str) -> String {
+    let (base, member) = match name.split_once('.') {
+        Some((b, m)) if b == "watch_staff" => (b, Some(m)),
+        _ => (name, None),
+    };
+    let text = match base {
+        "watch_staff" => "analysts per watch desk".to_string(),
+        "rate" => "incident rate".to_string(),
+        "callout.mean" => "mean desk call-out".to_string(),
+        "desk.close" => "desk closing time".to_string(),
+        other if other.ends_with(".mean") => {
+            format!("mean {}", other.trim_end_matches(".mean").replace('_', " "))
+        }
+        other => other.replace('_', " "),
+    };
+    match member {
+        Some(m) => format!("{text} ({m})"),
+        None => text,
+    }
+}
+
+impl Sweep<'_> {
+    /// The least sweep value at which a schedule's share of a severity meets the target
+    /// at the lower end of its 95 % CI: (value label, share, CI low).
+    fn least(&self, schedule: &str, severity: &str) -> Option<(String, f64, f64)> {
+        let r = self.report;
+        let metric = Report::sla_metric(self.sla);
+        self.xs().into_iter().find_map(|(_, k, v)| {
+            let e = r.estimate(&r.key(schedule, k, &v), "members", severity, &metric)?;
+            let low = if e.low.is_nan() { e.mean } else { e.low };
+            (low >= TARGET).then_some((v, e.mean, low))
+        })
+    }
+}
+
 impl Chart for Sweep<'_> {
     fn meta(&self) -> Meta {
         let (cols, rows) = grid(self.report.severities.len(), 2);
         Meta {
             stem: "sweep",
-            title: format!("Which {} meets the target?", self.name),
+            title: format!("How many {} meet the target?", words(&self.name)),
             caption: format!(
-                "Share of cases answered {} against {}, per severity class, one line per schedule \
-                 with 95 % confidence bands; the dashed line is the 95 % target. The first value whose \
-                 line reaches the target answers the staffing question.",
+                "Share of the members' cases answered {} against {} ({}), per severity class, one \
+                 line per schedule with 95 % confidence bands, on axes from 0 to 100 %; the dashed \
+                 line is the 95 % target. Each panel states the least value whose share meets the \
+                 target at the lower end of its confidence interval, per schedule.",
                 sla_text(self.sla),
+                words(&self.name),
                 self.name
             ),
             question: 4,
@@ -69,9 +107,9 @@ impl Chart for Sweep<'_> {
             root,
             &self.meta().title,
             &format!(
-                "Share answered {} by severity against {} ({} agencies); dashed line: the 95 % target.",
+                "Members' cases answered {} by severity against {} ({} agencies); dashed line: the 95 % target.",
                 sla_text(self.sla),
-                self.name,
+                words(&self.name),
                 r.focus_k()
             ),
         )?;
@@ -86,12 +124,24 @@ impl Chart for Sweep<'_> {
         let (cols, rows) = grid(r.severities.len(), 2);
         let xs = self.xs();
         for (sev, cell) in r.severities.iter().zip(area.split_evenly((rows, cols))) {
+            let least: Vec<String> = r
+                .schedules
+                .iter()
+                .map(|s| match self.least(s, sev) {
+                    Some((v, _, low)) => format!("{s}: {v} (CI low {:.1} %)", 100.0 * low),
+                    None => format!("{s}: none"),
+                })
+                .collect();
             let panel = Panel {
-                title: if sev == "all" {
-                    "all severities".into()
-                } else {
-                    format!("{sev} cases")
-                },
+                title: format!(
+                    "{} · least meeting 95 %: {}",
+                    if sev == "all" {
+                        "all severities".to_string()
+                    } else {
+                        format!("{sev} cases")
+                    },
+                    least.join("; ")
+                ),
                 y_desc: format!("{} (%)", sla_text(self.sla)),
                 scale: 100.0,
                 metric: &Report::sla_metric(self.sla),
@@ -100,7 +150,7 @@ impl Chart for Sweep<'_> {
                 from_zero: true,
                 target: Some((100.0 * TARGET, "95 % target".into())),
             };
-            draw_panel(&cell, r, &panel, &xs, &self.name)?;
+            draw_panel(&cell, r, &panel, &xs, &words(&self.name))?;
         }
         Ok(())
     }

@@ -35,6 +35,11 @@ pub enum Command {
     Report {
         /// Report folder of an earlier run (e.g. reports/growing-roster).
         dir: PathBuf,
+        /// With a sweep, the value the single-value charts (desks, load, coverage,
+        /// weekly) show (default: the least value at which a schedule meets 95 % of the
+        /// members' cases within the decision SLA, else the first).
+        #[arg(long, value_name = "V")]
+        sweep_value: Option<String>,
     },
 }
 

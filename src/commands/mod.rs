@@ -31,7 +31,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Merge(args)) => merge(&args),
         Some(Command::Slurm(args)) => slurm(&args),
-        Some(Command::Report { dir }) => report(&dir),
+        Some(Command::Report { dir, sweep_value }) => report(&dir, sweep_value),
     }
 }
 
@@ -283,9 +283,9 @@ fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(dir: &std::path::Path) -> Result<ExitCode> {
+fn report(dir: &std::path::Path, sweep_value: Option<String>) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let path = crate::report::html::write_report(dir)?;
+    let path = crate::report::html::write_report_with(dir, sweep_value.as_deref())?;
     println!(
         "wrote the charts and {} in {:.2} s",
         path.display(),

@@ -111,6 +111,8 @@ pub struct Report {
     pub horizon_hours: f64,
     /// The CSV files found in the folder, by name.
     pub files: Vec<String>,
+    /// The sweep value chosen on the command line for the single-value charts.
+    chosen_variant: Option<String>,
 }
 
 fn push_unique(v: &mut Vec<String>, s: &str) {
@@ -218,6 +220,7 @@ impl Report {
             coverage: HashMap::new(),
             start: None,
             horizon_hours: 0.0,
+            chosen_variant: None,
             files: FILES
                 .iter()
                 .filter(|n| dir.join(n).exists())
@@ -420,6 +423,52 @@ impl Report {
             Some(name) => format!("{name} = {variant}"),
             None => String::new(),
         }
+    }
+
+    /// Chooses the sweep value the single-value charts show; bad input if the study
+    /// has no such value.
+    pub fn choose_variant(&mut self, value: &str) -> Result<()> {
+        if self.sweep.is_none() || !self.variants.iter().any(|v| v == value) {
+            return Err(Error::argument(format!(
+                "--sweep-value {value}: {} has {}",
+                self.dir.display(),
+                match &self.sweep {
+                    None => "no sweep".to_string(),
+                    Some(p) => format!("a sweep of {p} over: {}", self.variants.join(", ")),
+                }
+            )));
+        }
+        self.chosen_variant = Some(value.to_string());
+        Ok(())
+    }
+
+    /// The sweep value the single-value charts show: the chosen one, else the least
+    /// value at which some schedule answers 95 % of the members' cases within the
+    /// decision SLA (at the lower end of its CI) at the largest agency count, else the
+    /// first. Empty without a sweep.
+    pub fn focus_variant(&self) -> String {
+        if let Some(v) = &self.chosen_variant {
+            return v.clone();
+        }
+        let first = self.variants.first().cloned().unwrap_or_default();
+        if self.sweep.is_none() {
+            return first;
+        }
+        let Some(sla) = self.headline_sla() else {
+            return first;
+        };
+        let metric = Report::sla_metric(sla);
+        let k = self.focus_k();
+        self.variants
+            .iter()
+            .find(|v| {
+                self.schedules.iter().any(|s| {
+                    self.estimate(&self.key(s, k, v), "members", "all", &metric)
+                        .is_some_and(|e| if e.low.is_nan() { e.mean } else { e.low } >= 0.95)
+                })
+            })
+            .cloned()
+            .unwrap_or(first)
     }
 
     /// The recommended schedule at a (sweep value, agency count), from decision.csv.

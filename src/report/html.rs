@@ -28,7 +28,15 @@ const QUESTIONS: [&str; 8] = [
 /// Redraws every chart of the report folder `dir` and its `index.html`; returns the
 /// page's path.
 pub fn write_report(dir: &Path) -> Result<PathBuf> {
-    let report = Report::load(dir)?;
+    write_report_with(dir, None)
+}
+
+/// Like [`write_report`], with the sweep value the single-value charts show.
+pub fn write_report_with(dir: &Path, sweep_value: Option<&str>) -> Result<PathBuf> {
+    let mut report = Report::load(dir)?;
+    if let Some(v) = sweep_value {
+        report.choose_variant(v)?;
+    }
     let charts = render_report(&report)?;
     let path = dir.join("index.html");
     write_atomic(&path, page(&report, &charts).as_bytes())?;

@@ -107,7 +107,10 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
     let xpad = ((x1 - x0) * 0.04).max(0.3);
     let ticks: Vec<f64> = xs.iter().map(|x| x.0).collect();
     let mut chart = ChartBuilder::on(area)
-        .caption(&panel.title, text(if panel.title.len() > 60 { 16 } else { 21 }))
+        .caption(
+            &panel.title,
+            text(if panel.title.len() > 60 { 16 } else { 21 }),
+        )
         .margin(14)
         .x_label_area_size(54)
         .y_label_area_size(80)

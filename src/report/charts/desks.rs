@@ -17,7 +17,7 @@ pub(crate) struct Desks<'a> {
 impl<'a> Desks<'a> {
     pub(crate) fn new(report: &'a Report) -> Option<Desks<'a>> {
         let k = report.focus_k();
-        let v = &report.variants[0];
+        let v = &report.focus_variant();
         let schedules: Vec<String> = report
             .schedules
             .iter()
@@ -38,8 +38,9 @@ impl<'a> Desks<'a> {
     }
 }
 
-/// The three panels: title, column of the desks row, scale, format.
-const PANELS: [(&str, usize, f64, &str); 3] = [
+/// The panels: title, column of the desks row, scale, format.
+const PANELS: [(&str, usize, f64, &str); 4] = [
+    ("Watch hours per week", 0, 1.0, "h"),
     ("Desk utilisation while on watch (%)", 2, 100.0, "%"),
     (
         "Night watch hours per week (22:00-06:00 local)",
@@ -55,17 +56,22 @@ impl Chart for Desks<'_> {
         let rows = self.schedules.len() as u32;
         Meta {
             stem: "desks",
-            title: "Is the burden fair? Utilisation, night hours and case share per member".into(),
+            title: "Is the burden fair? Watch hours, night hours, utilisation and case share per member".into(),
             caption: format!(
-                "For {} agencies, per schedule (rows) and member (columns): how busy the desk is while \
-                 it holds the watch, how many of its watch hours a week fall in its local night, and \
-                 what share of all cases it triages. Darker cells carry more of the burden.",
-                self.report.focus_k()
+                "For {} agencies{}, per schedule (rows) and member (columns): how many hours a week \
+                 it holds the watch, how many of them fall in its local night (22:00-06:00), how busy \
+                 the desk is while it holds the watch, and what share of all cases it triages. \
+                 Darker cells carry more of the burden.",
+                self.report.focus_k(),
+                match &self.report.sweep {
+                    Some(_) => format!(", {}", self.report.variant_label(&self.report.focus_variant())),
+                    None => String::new(),
+                }
             ),
             question: 8,
             size: (
                 (300 + 84 * self.members.len() as u32).max(1200),
-                120 + 3 * (110 + 40 * rows),
+                120 + PANELS.len() as u32 * (110 + 40 * rows),
             ),
         }
     }
@@ -73,14 +79,16 @@ impl Chart for Desks<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let r = self.report;
         let k = r.focus_k();
-        let v = &r.variants[0];
+        let v = &r.focus_variant();
         let mut sub = format!("{k} agencies; rows: schedules, columns: members in roster order.");
         if r.sweep.is_some() {
             sub.push_str(&format!(" {}.", r.variant_label(v)));
         }
         let area = titled(root, &self.meta().title, &sub)?;
         let (n, m) = (self.schedules.len(), self.members.len());
-        for ((title, col, scale, unit), panel) in PANELS.iter().zip(area.split_evenly((3, 1))) {
+        for ((title, col, scale, unit), panel) in
+            PANELS.iter().zip(area.split_evenly((PANELS.len(), 1)))
+        {
             let value = |s: &str, j: usize| -> f64 {
                 r.desks
                     .get(&r.key(s, k, v))

@@ -19,7 +19,7 @@ pub(crate) struct Load<'a> {
 impl<'a> Load<'a> {
     pub(crate) fn new(report: &'a Report) -> Option<Load<'a>> {
         let k = report.focus_k();
-        let v = &report.variants[0];
+        let v = &report.focus_variant();
         let panels: Vec<(String, &Vec<MemberHours>)> = report
             .schedules
             .iter()
@@ -73,7 +73,7 @@ impl Chart for Load<'_> {
             self.max
         );
         if r.sweep.is_some() {
-            sub.push_str(&format!(" {}.", r.variant_label(&r.variants[0])));
+            sub.push_str(&format!(" {}.", r.variant_label(&r.focus_variant())));
         }
         let area = titled(root, &self.meta().title, &sub)?;
         // Colour bar.

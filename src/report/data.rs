@@ -103,6 +103,8 @@ pub struct Report {
     pub desks: HashMap<CellKey, Vec<(String, [f64; 4])>>,
     /// `load.csv`: per cell, (agency, 24 triage starts per day by UTC hour).
     pub load: HashMap<CellKey, Vec<MemberHours>>,
+    /// `load.csv`: per cell, incidents signalled per day by UTC hour.
+    pub arrivals: HashMap<CellKey, [f64; 24]>,
     /// `coverage.csv` of the largest agency count, per schedule.
     pub coverage: HashMap<String, Vec<Span>>,
     /// The start of the horizon (the earliest start in coverage.csv).
@@ -217,6 +219,7 @@ impl Report {
             weekly: HashMap::new(),
             desks: HashMap::new(),
             load: HashMap::new(),
+            arrivals: HashMap::new(),
             coverage: HashMap::new(),
             start: None,
             horizon_hours: 0.0,
@@ -277,6 +280,14 @@ impl Report {
             ));
         }
         for row in report.read::<LoadRow>("load.csv", LoadRow::COLUMNS)? {
+            if let Some(slot) = report
+                .arrivals
+                .entry(row.key.clone())
+                .or_insert([0.0; 24])
+                .get_mut(usize::from(row.hour_utc))
+            {
+                *slot = row.arrivals_per_day.value;
+            }
             let members = report.load.entry(row.key).or_default();
             let m = match members.iter().position(|(a, _)| *a == row.agency) {
                 Some(m) => m,

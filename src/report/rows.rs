@@ -453,6 +453,9 @@ pub struct LoadRow {
     pub hour_utc: u8,
     /// Triage starts per day in that hour.
     pub triage_starts_per_day: Num,
+    /// Incidents signalled per day in that UTC hour (counted incidents; the same for
+    /// every member of the cell).
+    pub arrivals_per_day: Num,
 }
 
 impl LoadRow {
@@ -464,6 +467,7 @@ impl LoadRow {
         "agency",
         "hour_utc",
         "triage_starts_per_day",
+        "arrivals_per_day",
     ];
 }
 

@@ -689,10 +689,18 @@ pub fn desk_rows(study: &Study, cells: &[CellResults]) -> Vec<DeskRow> {
 
 /// `load.csv`: cases whose triage each member started, per day, by UTC hour of day.
 pub fn load_rows(study: &Study, cells: &[CellResults]) -> Vec<LoadRow> {
-    let days = study.scenario.experiment.days;
+    let exp = &study.scenario.experiment;
+    let days = exp.days;
+    let counted_days = (exp.horizon() - exp.warmup) / crate::scenario::units::DAY;
     let mut rows = Vec::new();
     for c in cells {
         let cell = &study.cells[c.cell];
+        let arrivals: Vec<f64> = (0..24)
+            .map(|h| {
+                let n: u64 = c.runs.iter().map(|r| r.stats.signals_by_hour[h]).sum();
+                n as f64 / (counted_days * c.runs.len() as f64)
+            })
+            .collect();
         for m in 0..cell.k {
             for h in 0..24u8 {
                 let starts: u64 = c
@@ -708,6 +716,7 @@ pub fn load_rows(study: &Study, cells: &[CellResults]) -> Vec<LoadRow> {
                         starts as f64 / (days * c.runs.len() as f64),
                         4,
                     ),
+                    arrivals_per_day: Num::new(arrivals[usize::from(h)], 4),
                 });
             }
         }

@@ -295,6 +295,9 @@ pub struct RunStats {
     pub weeks: [Vec<WeekStats>; 2],
     /// Per outage window: members', then non-members'.
     pub windows: Vec<[WindowStats; 2]>,
+    /// Counted incidents by UTC hour of their signal (the horizon starts at midnight
+    /// UTC), for the arrival curve.
+    pub signals_by_hour: Vec<u64>,
     /// Per scope, class and metric: zero values not yet in the histograms (none once
     /// sealed, so never stored).
     #[serde(skip)]
@@ -370,6 +373,7 @@ impl RunStats {
                 .iter()
                 .map(|_| [0, 1].map(|_| WindowStats::new(setup.sla.len())))
                 .collect(),
+            signals_by_hour: vec![0; 24],
             zeros: [0, 1].map(|_| vec![[0; Metric::COUNT]; setup.classes]),
             setup: Some(setup.clone()),
         }
@@ -488,6 +492,7 @@ impl Sink for RunStats {
             &mut self.non_members[class]
         };
         c.n += 1;
+        self.signals_by_hour[(incident.signal / 3600.0) as usize % 24] += 1;
         let week =
             &mut self.weeks[scope][(incident.signal / crate::scenario::units::WEEK) as usize];
         week.n += 1;

@@ -22,6 +22,7 @@ impl RunStats {
                 })
         }) && self.weeks.iter().all(|w| w.len() == weeks)
             && self.windows.len() == setup.windows.len()
+            && self.signals_by_hour.len() == 24
             && self.windows.iter().flatten().all(|w| w.within.len() == sla);
         if !fits {
             return None;

@@ -14,6 +14,8 @@ pub(crate) struct Load<'a> {
     report: &'a Report,
     panels: Vec<(String, &'a Vec<MemberHours>)>,
     max: f64,
+    /// Incidents signalled per day by UTC hour (the same incidents in every panel).
+    arrivals: Option<[f64; 24]>,
 }
 
 impl<'a> Load<'a> {
@@ -36,10 +38,16 @@ impl<'a> Load<'a> {
             .flat_map(|(_, l)| l.iter().flat_map(|(_, h)| h.iter().copied()))
             .filter(|x| x.is_finite())
             .fold(0.0f64, f64::max);
+        let arrivals = panels
+            .first()
+            .and_then(|(s, _)| report.arrivals.get(&report.key(s, k, v)))
+            .copied()
+            .filter(|a| a.iter().any(|x| *x > 0.0));
         (!panels.is_empty() && max > 0.0).then_some(Load {
             report,
             panels,
             max,
+            arrivals,
         })
     }
 }
@@ -50,12 +58,16 @@ impl Chart for Load<'_> {
         let members = self.panels[0].1.len() as u32;
         Meta {
             stem: "load",
-            title: "When does each desk work? (triage starts by member × UTC hour)".into(),
+            title: "Do the shifts meet the offenders' peak hours?".into(),
             caption: format!(
                 "For {} agencies: cases whose triage each member starts, per day, by hour of the day \
-                 in UTC (one panel per schedule, common colour scale). Bright cells are the busy hours \
-                 of that member's watch; compare them with the offenders' evening peaks.",
-                self.report.focus_k()
+                 in UTC (one panel per schedule, common colour scale), with the incidents' arrival \
+                 rate by UTC hour drawn over it in white (scaled to the panel's height; its peak is \
+                 {:.1} incidents a day in one hour). A shift meets the peak when its bright cells sit \
+                 under the arrival curve's high hours.",
+                self.report.focus_k(),
+                self.arrivals
+                    .map_or(0.0, |a| a.iter().copied().fold(0.0, f64::max))
             ),
             question: 5,
             size: (
@@ -134,6 +146,16 @@ impl Chart for Load<'_> {
                     )
                 })
             }))?;
+            if let Some(arrivals) = self.arrivals {
+                let peak = arrivals.iter().copied().fold(0.0, f64::max);
+                let pts: Vec<(f64, f64)> = arrivals
+                    .iter()
+                    .enumerate()
+                    .map(|(h, a)| (h as f64 + 0.5, 0.05 + (n as f64 - 0.1) * a / peak))
+                    .collect();
+                chart.draw_series(LineSeries::new(pts.clone(), BLACK.stroke_width(6)))?;
+                chart.draw_series(LineSeries::new(pts, WHITE.stroke_width(3)))?;
+            }
         }
         Ok(())
     }

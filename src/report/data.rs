@@ -20,9 +20,8 @@ use crate::schedule::IntervalKind;
 /// A member's triage starts per day by UTC hour (`load.csv`).
 pub type MemberHours = (String, [f64; 24]);
 
-/// A week of `weekly.csv`: (week start, missed share, mean detection minutes, mean
-/// alert → response minutes).
-pub type WeekRow = (String, f64, f64, f64);
+/// A week of `weekly.csv`.
+pub type WeekRow = WeeklyRow;
 
 /// A mean with its 95 % confidence interval, as read from a file.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +56,22 @@ pub struct Span {
 
 /// What `run.json` records: the provenance a run writes.
 pub type RunRecord = Provenance;
+
+/// The scenario's text (and where it came from), if it can still be found and its hash
+/// matches the run's.
+pub fn scenario_text(run: &RunRecord) -> Option<(String, String)> {
+    if run.scenario_hash.is_empty() {
+        return None;
+    }
+    let (source, text) = match &run.scenario_file {
+        Some(file) => (file.clone(), std::fs::read_to_string(file).ok()?),
+        None => (
+            "built-in default study".to_string(),
+            crate::scenario::DEFAULT_SCENARIO.to_string(),
+        ),
+    };
+    (crate::scenario::content_hash(&text) == run.scenario_hash).then_some((source, text))
+}
 
 /// A report folder, read back.
 pub struct Report {
@@ -94,9 +109,8 @@ pub struct Report {
     /// `distribution.csv`, members' cases of every severity: quantile → minutes, per
     /// cell.
     pub distribution: HashMap<CellKey, Vec<(f64, f64)>>,
-    /// `weekly.csv`, every case: per (schedule, k) of the first sweep value, rows of
-    /// (week start, missed share, mean detection minutes, mean alert → response
-    /// minutes).
+    /// `weekly.csv`, members' cases: per (schedule, k) of the sweep value the charts
+    /// show, its weeks.
     pub weekly: HashMap<(String, usize), Vec<WeekRow>>,
     /// `desks.csv`: per cell, rows of (agency, watch h/week, night h/week,
     /// utilisation, case share).
@@ -251,21 +265,16 @@ impl Report {
                     .push((row.quantile.value, row.alert_to_response.value));
             }
         }
-        let first = report.variants[0].clone();
+        let first = report.focus_variant();
         for row in report.read::<WeeklyRow>("weekly.csv", WeeklyRow::COLUMNS)? {
-            if row.key.variant() != first || row.scope != "all" {
+            if row.key.variant() != first || row.scope != "members" {
                 continue;
             }
             report
                 .weekly
-                .entry((row.key.schedule, row.key.agencies))
+                .entry((row.key.schedule.clone(), row.key.agencies))
                 .or_default()
-                .push((
-                    row.week_start,
-                    row.missed_share.value,
-                    row.detect_mean.value,
-                    row.alert_to_response_mean.value,
-                ));
+                .push(row);
         }
         for row in report.read::<DeskRow>("desks.csv", DeskRow::COLUMNS)? {
             report.desks.entry(row.key).or_default().push((
@@ -407,6 +416,73 @@ impl Report {
             .copied()
             .find(|&t| t == 7200.0)
             .or_else(|| self.slas.get(self.slas.len() / 2).copied())
+    }
+
+    /// Weeks of the horizon (from 0) in which a member of the largest agency count
+    /// changes its clocks, with the members: found from the scenario of run.json (none
+    /// when it can no longer be found).
+    pub fn dst_weeks(&self) -> Vec<(usize, String)> {
+        use chrono::Offset;
+        use chrono::TimeZone;
+        let Some(scenario) = self
+            .run
+            .as_ref()
+            .and_then(scenario_text)
+            .and_then(|(_, text)| crate::scenario::Scenario::from_toml(&text, "run.json").ok())
+        else {
+            return Vec::new();
+        };
+        let Some(start) = self.start else {
+            return Vec::new();
+        };
+        let days = (self.horizon_hours / 24.0).ceil() as i64;
+        let mut weeks: Vec<(usize, String)> = Vec::new();
+        for a in scenario.agencies.iter().take(self.focus_k()) {
+            let offset = |d: i64| {
+                let t = (start + chrono::Duration::days(d)).naive_utc();
+                a.tz.offset_from_utc_datetime(&t).fix().local_minus_utc()
+            };
+            for d in 0..days {
+                if offset(d) != offset(d + 1) {
+                    let w = (d / 7) as usize;
+                    match weeks.iter_mut().find(|(x, _)| *x == w) {
+                        Some((_, who)) if !who.split('+').any(|m| m == a.id) => {
+                            who.push('+');
+                            who.push_str(&a.id);
+                        }
+                        Some(_) => {}
+                        None => weeks.push((w, a.id.clone())),
+                    }
+                }
+            }
+        }
+        weeks.sort();
+        weeks
+    }
+
+    /// Weeks of the horizon (from 0) that an outage of outages.csv touches, with the
+    /// member that is out.
+    pub fn outage_weeks(&self) -> Vec<(usize, String)> {
+        let Some(start) = self.start else {
+            return Vec::new();
+        };
+        let week = |t: &str| {
+            DateTime::parse_from_rfc3339(t).ok().map(|t| {
+                ((t.with_timezone(&Utc) - start).num_seconds().max(0) / (7 * 86_400)) as usize
+            })
+        };
+        let mut out: Vec<(usize, String)> = Vec::new();
+        for o in &self.outages {
+            if let (Some(a), Some(b)) = (week(&o.outage_from), week(&o.outage_to)) {
+                for w in a..=b {
+                    if !out.iter().any(|(x, m)| *x == w && *m == o.member) {
+                        out.push((w, o.member.clone()));
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// The practical margin of the decision rule on shares, percentage points (1 when

@@ -531,17 +531,7 @@ fn parameters(h: &mut String, r: &Report, run: &crate::report::data::RunRecord) 
 
 /// The scenario's text, if it can still be found and its hash matches the run's.
 fn scenario_text(run: &crate::report::data::RunRecord) -> Option<(String, String)> {
-    if run.scenario_hash.is_empty() {
-        return None;
-    }
-    let (source, text) = match &run.scenario_file {
-        Some(file) => (file.clone(), std::fs::read_to_string(file).ok()?),
-        None => (
-            "built-in default study".to_string(),
-            crate::scenario::DEFAULT_SCENARIO.to_string(),
-        ),
-    };
-    (crate::scenario::content_hash(&text) == run.scenario_hash).then_some((source, text))
+    crate::report::data::scenario_text(run)
 }
 
 fn files(h: &mut String, r: &Report) {

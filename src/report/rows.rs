@@ -385,12 +385,24 @@ pub struct WeeklyRow {
     pub week_start: String,
     /// Counted incidents signalled that week.
     pub n: u64,
-    /// Missed share.
+    /// Missed share (pooled over replications).
     pub missed_share: Num,
-    /// Mean detection delay, minutes.
+    /// Mean detection delay, minutes (pooled).
     pub detect_mean: Num,
-    /// Mean alert → response, minutes.
+    /// Mean alert → response, minutes (pooled).
     pub alert_to_response_mean: Num,
+    /// 95 % CI of the missed share over replications.
+    pub missed_low: Num,
+    /// Its upper end.
+    pub missed_high: Num,
+    /// 95 % CI of the mean detection delay over replications, minutes.
+    pub detect_low: Num,
+    /// Its upper end.
+    pub detect_high: Num,
+    /// 95 % CI of the mean alert → response over replications, minutes.
+    pub alert_to_response_low: Num,
+    /// Its upper end.
+    pub alert_to_response_high: Num,
 }
 
 impl WeeklyRow {
@@ -405,6 +417,12 @@ impl WeeklyRow {
         "missed_share",
         "detect_mean",
         "alert_to_response_mean",
+        "missed_low",
+        "missed_high",
+        "detect_low",
+        "detect_high",
+        "alert_to_response_low",
+        "alert_to_response_high",
     ];
 }
 

@@ -601,6 +601,14 @@ pub fn weekly_rows(study: &Study, cells: &[CellResults]) -> Vec<WeeklyRow> {
                         sum / total.responded as f64
                     }
                 };
+                // Each replication's value of the week, for the confidence intervals.
+                let ci = |f: &dyn Fn(&crate::stats::WeekStats) -> f64| {
+                    mean_ci(&per_run.iter().map(|run| f(&run[w])).collect::<Vec<_>>())
+                };
+                let ratio = |a: f64, b: u64| if b == 0 { f64::NAN } else { a / b as f64 };
+                let missed = ci(&|x| ratio(x.missed as f64, x.n));
+                let detect = ci(&|x| ratio(x.detect, x.responded) / 60.0);
+                let a2r = ci(&|x| ratio(x.alert_to_response, x.responded) / 60.0);
                 rows.push(WeeklyRow {
                     key: key(study, c),
                     scope: scope.name().to_string(),
@@ -612,6 +620,12 @@ pub fn weekly_rows(study: &Study, cells: &[CellResults]) -> Vec<WeeklyRow> {
                     missed_share: Num::share(total.missed as f64 / total.n as f64),
                     detect_mean: Num::minutes(per(total.detect)),
                     alert_to_response_mean: Num::minutes(per(total.alert_to_response)),
+                    missed_low: Num::share(missed.low),
+                    missed_high: Num::share(missed.high),
+                    detect_low: Num::new(detect.low, 4),
+                    detect_high: Num::new(detect.high, 4),
+                    alert_to_response_low: Num::new(a2r.low, 4),
+                    alert_to_response_high: Num::new(a2r.high, 4),
                 });
             }
         }

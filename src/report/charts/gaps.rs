@@ -1,6 +1,7 @@
 //! Question 3: which weeks of the year have gaps or double cover, and at which UTC
-//! hours: a week-of-year × UTC-hour heatmap per schedule at the largest agency count.
-//! Daylight-saving transitions show as bands of weeks whose gaps move or appear.
+//! times: a week × quarter-hour heatmap per schedule at the largest agency count, for the
+//! schedules that have any (the others are named in one line). Daylight-saving
+//! transitions show as bands of weeks whose gaps move or appear.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,8 +17,13 @@ const MAX_PANELS: usize = 6;
 /// The colour of a fully covered cell.
 const COVERED: RGBColor = RGBColor(236, 236, 236);
 
-/// Per week, per UTC hour: (gap hours, overlap hours) over the week.
-type WeekGrid = Vec<[(f64, f64); 24]>;
+/// Columns of a day: quarter hours, the resolution at which rotations hand over.
+const BINS: usize = 96;
+/// Hours per column.
+const BIN_H: f64 = 24.0 / BINS as f64;
+
+/// Per week, per quarter hour of the UTC day: (gap hours, overlap hours) over the week.
+type WeekGrid = Vec<[(f64, f64); BINS]>;
 
 pub(crate) struct Gaps<'a> {
     report: &'a Report,
@@ -25,6 +31,8 @@ pub(crate) struct Gaps<'a> {
     cells: Vec<(String, WeekGrid)>,
     /// Rows are weeks of the year (the horizon is longer than a year).
     fold: bool,
+    /// Schedules with neither gaps nor overlaps (no panel).
+    clean: Vec<String>,
 }
 
 impl<'a> Gaps<'a> {
@@ -52,21 +60,30 @@ impl<'a> Gaps<'a> {
             folded[row(w as f64 * 168.0 + 84.0).min(rows - 1)] += 1.0;
         }
         let mut cells = Vec::new();
-        for s in report.schedules.iter().take(MAX_PANELS) {
+        let mut clean = Vec::new();
+        for s in &report.schedules {
             let Some(spans) = report.coverage.get(s) else {
                 continue;
             };
-            let mut grid = vec![[(0.0, 0.0); 24]; rows];
+            if spans.iter().all(|s| s.kind == IntervalKind::Watch) {
+                clean.push(s.clone());
+                continue;
+            }
+            if cells.len() == MAX_PANELS {
+                continue;
+            }
+            let mut grid = vec![[(0.0, 0.0); BINS]; rows];
             for span in spans.iter().filter(|s| s.kind != IntervalKind::Watch) {
                 let mut t = span.start;
                 while t < span.end {
-                    let next = (t.floor() + 1.0).min(span.end);
+                    let bin = (t / BIN_H + 1e-9).floor();
+                    let next = ((bin + 1.0) * BIN_H).min(span.end);
                     let w = row(t).min(rows - 1);
-                    let h = (t.floor() as usize) % 24;
+                    let b = (bin as usize) % BINS;
                     if span.kind == IntervalKind::Gap {
-                        grid[w][h].0 += next - t;
+                        grid[w][b].0 += next - t;
                     } else {
-                        grid[w][h].1 += next - t;
+                        grid[w][b].1 += next - t;
                     }
                     t = next;
                 }
@@ -84,19 +101,19 @@ impl<'a> Gaps<'a> {
             report,
             cells,
             fold,
+            clean,
         })
     }
 }
 
-/// The colour of a cell with `gap` and `overlap` hours out of 7.
-fn shade(gap: f64, overlap: f64) -> RGBColor {
-    if gap > 1e-6 {
-        mix(RGBColor(250, 210, 180), VERMILLION, gap / 7.0)
-    } else if overlap > 1e-6 {
-        mix(RGBColor(235, 200, 225), OVERLAP, overlap / 7.0)
-    } else {
-        COVERED
-    }
+/// The colour of a gap on `days` days of the week (of 7).
+fn gap_shade(days: f64) -> RGBColor {
+    mix(RGBColor(250, 210, 180), VERMILLION, days / 7.0)
+}
+
+/// The colour of an overlap on `days` days of the week.
+fn overlap_shade(days: f64) -> RGBColor {
+    mix(RGBColor(235, 200, 225), OVERLAP, days / 7.0)
 }
 
 impl Chart for Gaps<'_> {
@@ -105,17 +122,27 @@ impl Chart for Gaps<'_> {
         let weeks = self.cells[0].1.len() as u32;
         Meta {
             stem: "gaps",
-            title: "Which weeks have gaps or double cover? (week × UTC hour)".into(),
+            title: "Which weeks have gaps or double cover?".into(),
             caption: format!(
-                "For {} agencies, one row per week of the horizon and one column per hour of the day \
-                 in UTC. Vermillion: nobody holds the watch (darker: on more days of that week); \
-                 purple: two or more members hold it; grey: exactly one. Weeks around \
-                 daylight-saving changes stand out as rows that differ from their neighbours.",
-                self.report.focus_k()
+                "For {} agencies, one row per week of the horizon and one column per quarter hour of \
+                 the day in UTC. Vermillion: nobody holds the watch, darker on more days of that week \
+                 (see the scale); purple: two or more members hold it; a cell with a gap on some days \
+                 and an overlap on others is split, gap above, overlap below; grey: exactly one \
+                 member. Weeks around daylight-saving changes stand out as rows that differ from their \
+                 neighbours. {}",
+                self.report.focus_k(),
+                if self.clean.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "No gap or overlap at all (no panel): {}.",
+                        self.clean.join(", ")
+                    )
+                }
             ),
             question: 3,
             size: (
-                (600 * cols as u32).max(1100),
+                (600 * cols as u32).max(1500),
                 160 + rows as u32 * (140 + 11 * weeks),
             ),
         }
@@ -128,8 +155,13 @@ impl Chart for Gaps<'_> {
             root,
             &self.meta().title,
             &format!(
-                "{} agencies; rows are weeks (top: first), columns UTC hours. Darker = on more days of the week; the mark at the right flags weeks with a gap.",
-                r.focus_k()
+                "{} agencies; rows are weeks (top: first), columns quarter hours (UTC); the mark at the right flags weeks with a gap.{}",
+                r.focus_k(),
+                if self.clean.is_empty() {
+                    String::new()
+                } else {
+                    format!(" No gap or overlap: {}.", self.clean.join(", "))
+                }
             ),
         )?;
         let area = legend(
@@ -140,6 +172,26 @@ impl Chart for Gaps<'_> {
                 Key::new("one member on watch", COVERED, Mark::Box),
             ],
         )?;
+        // The scale: how many days of the week a cell's gap or overlap lasts.
+        let (scale, area) = area.split_vertically(46);
+        scale.draw(&Text::new("days of the week:", (24, 12), text(16)))?;
+        for d in 1..=7 {
+            for (row, colour) in [
+                (0, gap_shade(f64::from(d))),
+                (1, overlap_shade(f64::from(d))),
+            ] {
+                let x = 190 + (d - 1) * 44;
+                let y = 4 + row * 20;
+                scale.draw(&Rectangle::new([(x, y), (x + 40, y + 16)], colour.filled()))?;
+            }
+        }
+        for (i, label) in ["1", "7"].iter().enumerate() {
+            scale.draw(&Text::new(
+                label.to_string(),
+                (190 + i as i32 * 6 * 44 + 14, 6),
+                text(13).color(&WHITE),
+            ))?;
+        }
         let (cols, rows) = grid(self.cells.len(), 3);
         for ((s, weeks), panel) in self.cells.iter().zip(area.split_evenly((rows, cols))) {
             let w = weeks.len();
@@ -156,12 +208,18 @@ impl Chart for Gaps<'_> {
                 .x_label_area_size(48)
                 .y_label_area_size(92)
                 .build_cartesian_2d(
-                    super::Fixed::new(0.0..25.6, (0..=8).map(|h| f64::from(h) * 3.0).collect()),
+                    super::Fixed::new(0.0..25.6, (0..=24).map(f64::from).collect()),
                     super::Fixed::new(-(w as f64)..0.0, ticks),
                 )?;
             chart
                 .configure_mesh()
-                .x_label_formatter(&|x| format!("{x:02.0}"))
+                .x_label_formatter(&|x| {
+                    if (*x as i64) % 3 == 0 {
+                        format!("{x:02.0}")
+                    } else {
+                        String::new()
+                    }
+                })
                 .y_label_formatter(&|y| {
                     let i = (-y - 0.5).round() as i64;
                     if self.fold {
@@ -178,12 +236,22 @@ impl Chart for Gaps<'_> {
                 .disable_mesh()
                 .draw()?;
             chart.draw_series(weeks.iter().enumerate().flat_map(|(i, wk)| {
-                wk.iter().enumerate().map(move |(h, c)| {
+                wk.iter().enumerate().flat_map(move |(b, c)| {
                     let y = -(i as f64);
-                    Rectangle::new(
-                        [(h as f64, y - 1.0), (h as f64 + 1.0, y)],
-                        shade(c.0, c.1).filled(),
-                    )
+                    let x = b as f64 * BIN_H;
+                    let (gap, overlap) = (c.0 / BIN_H, c.1 / BIN_H);
+                    let cell = |y0: f64, y1: f64, colour: RGBColor| {
+                        Rectangle::new([(x, y0), (x + BIN_H, y1)], colour.filled())
+                    };
+                    match (gap > 1e-6, overlap > 1e-6) {
+                        (true, true) => vec![
+                            cell(y - 0.5, y, gap_shade(gap)),
+                            cell(y - 1.0, y - 0.5, overlap_shade(overlap)),
+                        ],
+                        (true, false) => vec![cell(y - 1.0, y, gap_shade(gap))],
+                        (false, true) => vec![cell(y - 1.0, y, overlap_shade(overlap))],
+                        (false, false) => vec![cell(y - 1.0, y, COVERED)],
+                    }
                 })
             }))?;
             // A marker column right of the grid: the weeks with any gap.

@@ -54,9 +54,18 @@ pub struct ScheduleArgs {
     /// Only this schedule (default: every schedule of the experiment).
     #[arg(long, value_name = "NAME")]
     pub schedule: Option<String>,
-    /// Folder for coverage.csv (default: reports/<scenario>/).
+    /// Folder for coverage.csv and the coverage chart (default: reports/<scenario>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// First day the coverage chart shows (YYYY-MM-DD; default: the horizon's start).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Day after the last the chart shows (YYYY-MM-DD; default: a week after --from).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Time zone of the chart's time axis, e.g. Europe/London (default: UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// Options of `watchsim run`.

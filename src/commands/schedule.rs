@@ -4,11 +4,14 @@ use std::process::ExitCode;
 
 use crate::cli::ScheduleArgs;
 use crate::error::{Error, Result};
+use crate::report::charts::coverage::Timeline;
+use crate::report::data::Span;
 use crate::report::write::{coverage_csv, report_dir};
 use crate::report::write_atomic;
 use crate::scenario::units::{DAY, WEEK};
 use crate::scenario::{Rule, Scenario};
 use crate::schedule::{self, Coverage, Horizon, Interval, IntervalKind, member_names};
+use chrono_tz::Tz;
 
 /// `watchsim schedule`.
 pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
@@ -55,7 +58,104 @@ pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
     let path = dir.join("coverage.csv");
     write_atomic(&path, &coverage_csv(&scenario, &cells))?;
     println!("wrote {}", path.display());
+    let timeline = timeline(&scenario, args, &schedules, &compiled, &horizon)?;
+    let chart = crate::report::charts::draw_timeline(&dir, timeline)?;
+    println!(
+        "wrote {} and .svg",
+        dir.join(format!("{}.png", chart.stem)).display()
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The coverage chart's timeline: the largest agency count asked for, over the dates
+/// of --from and --to, in the zone of --tz.
+fn timeline(
+    scenario: &Scenario,
+    args: &ScheduleArgs,
+    schedules: &[usize],
+    compiled: &[(&str, usize, Coverage)],
+    horizon: &Horizon,
+) -> Result<Timeline> {
+    let k = compiled.iter().map(|c| c.1).max().unwrap_or(1);
+    let day = |flag: &str, text: &Option<String>| -> Result<Option<f64>> {
+        let Some(text) = text else { return Ok(None) };
+        let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            Error::argument(format!(
+                "--{flag} {text}: not a date; expected YYYY-MM-DD, e.g. 2026-03-08"
+            ))
+        })?;
+        let secs = horizon.secs(date.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+        if !(0.0..=horizon.length).contains(&secs) {
+            return Err(Error::argument(format!(
+                "--{flag} {text}: outside the horizon ({} to {}); expected a date within it",
+                horizon.instant(0.0).format("%Y-%m-%d"),
+                horizon.instant(horizon.length).format("%Y-%m-%d")
+            )));
+        }
+        Ok(Some(secs / 3600.0))
+    };
+    let from = day("from", &args.from)?.unwrap_or(0.0);
+    let to = day("to", &args.to)?.unwrap_or(from + 168.0);
+    if to <= from {
+        return Err(Error::argument(format!(
+            "--to must be after --from ({} .. {})",
+            args.from.as_deref().unwrap_or("the start"),
+            args.to.as_deref().unwrap_or("")
+        )));
+    }
+    let tz: Tz = match &args.tz {
+        None => Tz::UTC,
+        Some(z) => z.parse().map_err(|_| {
+            Error::argument(format!(
+                "--tz {z}: not a time zone of the IANA database; expected e.g. Europe/London or UTC"
+            ))
+        })?,
+    };
+    let spans = |c: &Coverage| -> Vec<Span> {
+        c.intervals(k)
+            .into_iter()
+            .map(|i| Span {
+                kind: i.kind,
+                agency: member_names(scenario, i.members),
+                start: i.start / 3600.0,
+                end: i.end / 3600.0,
+            })
+            .collect()
+    };
+    let mut outages = Vec::new();
+    for &s in schedules {
+        for o in &scenario.schedules[s].outages {
+            if o.agency < k {
+                outages.push((
+                    scenario.schedules[s].name.clone(),
+                    scenario.agencies[o.agency].id.clone(),
+                    o.from / 3600.0,
+                    o.to / 3600.0,
+                ));
+            }
+        }
+    }
+    Ok(Timeline {
+        start: horizon.start,
+        k,
+        members: scenario.agencies[..k]
+            .iter()
+            .map(|a| a.id.clone())
+            .collect(),
+        schedules: compiled
+            .iter()
+            .filter(|c| c.1 == k)
+            .map(|(name, _, c)| (name.to_string(), spans(c)))
+            .collect(),
+        outages,
+        window: (from, to.min(horizon.length / 3600.0)),
+        why: if args.from.is_some() {
+            "the dates asked for".into()
+        } else {
+            "the first week; choose others with --from and --to".into()
+        },
+        tz,
+    })
 }
 
 fn describe_rule(rule: &Rule) -> String {

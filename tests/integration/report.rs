@@ -336,3 +336,77 @@ fn index_html_renders_in_headless_chromium_with_every_image_loaded() {
     );
     assert!(count(b"/Type /Page\n") + count(b"/Type /Page ") + count(b"/Type /Page/") > 2);
 }
+
+/// The text of a chart's SVG.
+fn svg(dir: &Path, stem: &str) -> String {
+    std::fs::read_to_string(dir.join(format!("{stem}.svg")))
+        .unwrap_or_else(|e| panic!("{stem}.svg: {e}"))
+}
+
+#[test]
+fn each_chart_answers_its_question() {
+    let report = watchsim::report::data::Report::load(roster()).unwrap();
+    // ecdf: each curve levels off at the responded share (missed and open cases never
+    // respond), not at 1.
+    let mut levelled = 0;
+    for s in &report.schedules {
+        let key = report.key(s, report.focus_k(), "");
+        let curve = watchsim::report::charts::ecdf_curve(&report, &key);
+        let responded = report
+            .estimate(&key, "members", "all", "responded_share")
+            .unwrap()
+            .mean;
+        let last = curve.last().unwrap().1;
+        assert!(
+            (last - 0.999 * responded).abs() < 1e-9,
+            "{s}: the curve ends at {last}, the responded share is {responded}"
+        );
+        levelled += usize::from(responded < 0.99);
+    }
+    assert!(levelled > 0, "some schedule misses cases at 2 days");
+    // compare: distances from the best against the practical margin, per panel.
+    let compare = svg(roster(), "compare");
+    assert!(compare.contains("practical margin") && compare.contains("best:"));
+    // agencies: what each step adds, with shares from 0.
+    assert!(svg(roster(), "agencies").contains("What each step adds"));
+    // stages: the non-members' cases apart.
+    assert!(svg(roster(), "stages").contains("non-members"));
+    // gaps: a schedule with nothing to show gets no panel, only a mention.
+    let gaps = svg(roster(), "gaps");
+    assert!(
+        gaps.contains("No gap or overlap") && gaps.contains("round-robin-daily"),
+        "round-robin hands over without gaps or overlaps"
+    );
+    assert!(!gaps.contains("round-robin-daily · gaps"), "no empty panel");
+    // load: the arrival curve over who holds the watch.
+    let load = std::fs::read_to_string(roster().join("index.html")).unwrap();
+    assert!(load.contains("arrival rate"));
+    // desks: watch hours beside night hours.
+    assert!(svg(roster(), "desks").contains("Watch hours per week"));
+    // sweep: the least staffing that meets the target, named.
+    assert!(svg(staffing(), "sweep").contains("least meeting 95 %"));
+    // coverage: the founders' chart shows the week of the UK's outage, marked.
+    let coverage = svg(founders(), "coverage");
+    assert!(coverage.contains("uk out") && coverage.contains("outage"));
+    // index.html: every question in order, captions without "?.".
+    let html = std::fs::read_to_string(roster().join("index.html")).unwrap();
+    let mut at = 0;
+    for q in 1..=8 {
+        let found = html[at..]
+            .find(&format!("<h3 id=\"q{q}\">{q}. "))
+            .unwrap_or_else(|| panic!("question {q} missing or out of order"));
+        at += found;
+    }
+    assert!(!html.contains("?.</strong>"));
+    assert!(html.contains("@media print"));
+}
+
+#[test]
+fn weekly_marks_the_weeks_of_clock_changes() {
+    let dir = small_run("dst-misalignment", 364);
+    let report = watchsim::report::data::Report::load(&dir).unwrap();
+    let weeks = report.dst_weeks();
+    // The US, the UK and Australia change clocks in March/April and October/November.
+    assert!(weeks.len() >= 4, "{weeks:?}");
+    assert!(svg(&dir, "weekly").contains("clock change"));
+}

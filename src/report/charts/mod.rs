@@ -8,7 +8,7 @@
 
 mod agencies;
 mod compare;
-mod coverage;
+pub mod coverage;
 mod desks;
 mod ecdf;
 mod gaps;
@@ -106,13 +106,30 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     task(report, agencies::Agencies::new(report), &mut tasks);
     task(report, sweep::Sweep::new(report), &mut tasks);
     task(report, stages::Stages::new(report), &mut tasks);
-    task(report, coverage::CoverageWeek::new(report), &mut tasks);
+    task(
+        report,
+        coverage::Timeline::of_report(report).map(|timeline| coverage::CoverageChart { timeline }),
+        &mut tasks,
+    );
     task(report, gaps::Gaps::new(report), &mut tasks);
     task(report, weekly::Weekly::new(report), &mut tasks);
     task(report, load::Load::new(report), &mut tasks);
     task(report, desks::Desks::new(report), &mut tasks);
     task(report, outages::Outages::new(report), &mut tasks);
     tasks.par_iter().map(|t| t()).collect()
+}
+
+/// The ECDF curve the ecdf chart draws for a cell: (minutes, share of the members'
+/// counted cases answered within them). It levels off at the responded share.
+pub fn ecdf_curve(report: &Report, key: &crate::report::rows::CellKey) -> Vec<(f64, f64)> {
+    ecdf::Ecdf::curve(report, key)
+}
+
+/// Draws the coverage timeline (of a scenario, for `watchsim schedule`) into `dir` as
+/// `coverage.png` and `coverage.svg`.
+pub fn draw_timeline(dir: &Path, timeline: coverage::Timeline) -> Result<ChartFile> {
+    register_fonts()?;
+    render(dir, &coverage::CoverageChart { timeline })
 }
 
 /// Draws one chart on both backends and writes `<stem>.png` and `<stem>.svg`.

@@ -71,11 +71,10 @@ fn step<'a>(
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
+    // Short: the console's step table has no room for "(more replications would tell)".
     match v {
-        Verdict::ABetter => "better",
-        Verdict::BBetter => "worse",
-        Verdict::NoPracticalDifference => "no practical difference",
         Verdict::Undecided => "undecided",
+        v => crate::report::decision::change_words(v),
     }
 }
 

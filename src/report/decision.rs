@@ -309,7 +309,7 @@ pub fn increments(study: &Study, cells: &[CellResults]) -> Vec<Increment> {
 }
 
 /// The verdict of an increment in words: `better`, `worse`, …
-fn change_words(v: Verdict) -> &'static str {
+pub fn change_words(v: Verdict) -> &'static str {
     match v {
         Verdict::ABetter => "better",
         Verdict::BBetter => "worse",

@@ -2,6 +2,7 @@
 //! for people. Nothing else in the crate prints to the terminal or knows the command
 //! line.
 
+mod compare;
 mod schedule;
 
 use std::io::IsTerminal;
@@ -31,6 +32,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Merge(args)) => merge(&args),
         Some(Command::Slurm(args)) => slurm(&args),
+        Some(Command::Compare(args)) => compare::compare(&args),
         Some(Command::Report { dir }) => report(&dir),
     }
 }
@@ -118,30 +120,45 @@ impl Progress for Bar {
     }
 }
 
-fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut scenario = match &args.file {
-        Some(path) => Scenario::load(path)?,
-        None => Scenario::default_study()?,
-    };
-    if let Some(r) = args.replications {
+/// Applies `--replications` and `--seed` to a scenario and its variants.
+fn apply_overrides(
+    scenario: &mut Scenario,
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<()> {
+    if let Some(r) = replications {
         if r == 0 {
             return Err(Error::argument("--replications 0: expected at least 1"));
         }
         scenario.experiment.replications = r;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = seed {
         scenario.experiment.seed = seed;
     }
-    let threads = match args.threads {
+    Ok(())
+}
+
+/// A pool of `threads` workers (default: one per core).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let threads = match threads {
         Some(0) => return Err(Error::argument("--threads 0: expected at least 1")),
         Some(n) => n,
         None => 0,
     };
-    let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
-    let pool = rayon::ThreadPoolBuilder::new()
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::System(format!("cannot start {threads} worker threads: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start {threads} worker threads: {e}")))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut scenario = match &args.file {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::default_study()?,
+    };
+    apply_overrides(&mut scenario, args.replications, args.seed)?;
+    let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
+    let pool = pool(args.threads)?;
     let dir = report_dir(&scenario, args.out.as_deref());
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
@@ -285,7 +302,12 @@ fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
 
 fn report(dir: &std::path::Path) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let path = crate::report::html::write_report(dir)?;
+    // A `watchsim compare` folder has variants.csv but no summary.csv.
+    let path = if !dir.join("summary.csv").exists() && dir.join("variants.csv").exists() {
+        crate::report::html::write_variants_report(dir)?
+    } else {
+        crate::report::html::write_report(dir)?
+    };
     println!(
         "wrote the charts and {} in {:.2} s",
         path.display(),

@@ -16,6 +16,7 @@ mod load;
 mod outages;
 mod stages;
 mod sweep;
+mod variants;
 mod weekly;
 
 use std::path::Path;
@@ -112,7 +113,24 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     task(report, load::Load::new(report), &mut tasks);
     task(report, desks::Desks::new(report), &mut tasks);
     task(report, outages::Outages::new(report), &mut tasks);
+    task(
+        report,
+        variants::Variants::new(&report.variants_csv),
+        &mut tasks,
+    );
     tasks.par_iter().map(|t| t()).collect()
+}
+
+/// Writes the chart of a variant comparison (`variants.png`/`.svg`) into `dir`, if
+/// the rows hold the members' share within the decision SLA.
+pub fn render_variants(
+    dir: &Path,
+    rows: &[crate::report::rows::VariantRow],
+) -> Result<Option<ChartFile>> {
+    register_fonts()?;
+    variants::Variants::new(rows)
+        .map(|c| render(dir, &c))
+        .transpose()
 }
 
 /// Draws one chart on both backends and writes `<stem>.png` and `<stem>.svg`.

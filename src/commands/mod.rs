@@ -54,13 +54,19 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
         });
         match loaded {
             Ok(s) => println!(
-                "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days)",
+                "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days{})",
                 file.display(),
                 s.name,
                 s.agencies.len(),
                 s.schedules.len(),
                 s.experiment.replications,
-                s.experiment.days
+                s.experiment.days,
+                if s.variants.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+                    format!("; variants: {}", names.join(", "))
+                }
             ),
             Err(errors) => {
                 failed += 1;
@@ -135,6 +141,12 @@ fn apply_overrides(
     if let Some(seed) = seed {
         scenario.experiment.seed = seed;
     }
+    // Variants always run with the base's seed and replications (common random numbers).
+    let (r, seed) = (scenario.experiment.replications, scenario.experiment.seed);
+    for v in &mut scenario.variants {
+        v.scenario.experiment.replications = r;
+        v.scenario.experiment.seed = seed;
+    }
     Ok(())
 }
 
@@ -170,6 +182,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         resume: args.resume,
     };
     let bar = Bar::new(args.quiet);
+    if shard.is_some() && !study.scenario.variants.is_empty() {
+        return Err(Error::argument(format!(
+            "{} declares [[variant]]s, which run in one process with the base (common random numbers); run it without --shard (and without SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX), or compare the shards' merged report folders with `watchsim compare`",
+            study.scenario.name
+        )));
+    }
     if let Some((shard, source)) = shard {
         let file = args.file.as_deref();
         let done = pool.install(|| run_shard(&study, &dir, shard, file, &options, &bar))?;
@@ -192,8 +210,29 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
+    let what_if = run_variants(&study, &results, &pool, &dir)?;
     crate::report::html::write_report(&dir)?;
     print!("{}", brief.console());
+    if let Some(variants) = &what_if {
+        println!();
+        for v in &study.scenario.variants {
+            let mine = crate::report::variants::Variants {
+                rows: variants
+                    .rows
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .cloned()
+                    .collect(),
+                unmatched: variants
+                    .unmatched
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .cloned()
+                    .collect(),
+            };
+            compare::print_variants(&v.name, &study.scenario.name, &mine);
+        }
+    }
     let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
     println!(
         "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
@@ -202,6 +241,30 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs every `[[variant]]` of the study's scenario with the base's seed and
+/// replications, pairs each with the base, and writes `variants.csv` and
+/// `unmatched.csv` into `dir`; `None` without variants.
+fn run_variants(
+    study: &Study,
+    results: &[crate::experiment::RunResult],
+    pool: &rayon::ThreadPool,
+    dir: &std::path::Path,
+) -> Result<Option<crate::report::variants::Variants>> {
+    use crate::report::variants::{Side, Variants, pair};
+    if study.scenario.variants.is_empty() {
+        return Ok(None);
+    }
+    let base = Side::of_run(&study.scenario.name, study, results);
+    let mut all = Variants::default();
+    for v in &study.scenario.variants {
+        let vs = Study::new(v.scenario.clone())?;
+        let runs = pool.install(|| vs.run(false));
+        all.extend(pair(&base, &Side::of_run(&v.name, &vs, &runs))?);
+    }
+    all.write(dir)?;
+    Ok(Some(all))
 }
 
 fn print_shard(

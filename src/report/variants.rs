@@ -346,20 +346,30 @@ impl Variants {
         findings(&self.rows)
     }
 
-    /// The cells only one side has, in words, once per cell.
+    /// The cells only one side has, in words: one line per side, agency count and
+    /// sweep value, naming the schedules.
     pub fn unmatched_text(&self) -> Vec<String> {
-        self.unmatched
-            .iter()
-            .filter(|u| u.severity == "all")
-            .map(|u| {
-                let sweep = if u.sweep.is_empty() {
+        let mut groups: Vec<((String, usize, String), Vec<String>)> = Vec::new();
+        for u in self.unmatched.iter().filter(|u| u.severity == "all") {
+            let g = (u.only_in.clone(), u.agencies, u.sweep.clone());
+            match groups.iter_mut().find(|(k, _)| *k == g) {
+                Some((_, s)) => s.push(u.schedule.clone()),
+                None => groups.push((g, vec![u.schedule.clone()])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|((only_in, k, sweep), schedules)| {
+                let sweep = if sweep.is_empty() {
                     String::new()
                 } else {
-                    format!(", {}", u.sweep)
+                    format!(", {sweep}")
                 };
                 format!(
-                    "{} at {} agencies{sweep}: only in {}",
-                    u.schedule, u.agencies, u.only_in
+                    "{} cell{} at {k} agencies{sweep} only in {only_in}: {}",
+                    schedules.len(),
+                    if schedules.len() == 1 { "" } else { "s" },
+                    schedules.join(", ")
                 )
             })
             .collect()
@@ -430,6 +440,9 @@ fn estimate_text(r: &VariantRow) -> String {
         1
     };
     let sg = |v: f64| signed(v, d);
+    if r.diff.value == 0.0 && r.ci95_low.value == 0.0 && r.ci95_high.value == 0.0 {
+        return "(identical in every replication)".into();
+    }
     if r.ci95_low.value.is_nan() {
         format!("({} {u})", sg(scale * r.diff.value))
     } else {

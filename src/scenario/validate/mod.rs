@@ -182,6 +182,7 @@ impl Validator<'_> {
             schedules,
             sweep: sweep.flatten(),
             decision,
+            variants: Vec::new(),
         })
     }
 

@@ -97,14 +97,20 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     if !run.description.is_empty() {
         let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(&run.description));
     }
+    let what_if = !report.variants_csv.is_empty() || !report.unmatched.is_empty();
+    h.push_str(if what_if {
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#what-if\">What if</a><a href=\"#decision\">Decision</a>"
+    } else {
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>"
+    });
     h.push_str(
-        "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>\
+        "\
          <a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a>\
          <a href=\"#outages\">Outages</a><a href=\"#parameters\">Parameters</a>\
          <a href=\"#files\">Files</a><a href=\"#provenance\">Provenance</a></nav>\n",
     );
     findings(&mut h, report);
-    if !report.variants_csv.is_empty() || !report.unmatched.is_empty() {
+    if what_if {
         h.push_str("<h2 id=\"what-if\">What if</h2>\n");
         variants_body(&mut h, &report.variants_csv, &report.unmatched);
     }

@@ -344,3 +344,92 @@ fn set(table: &mut Table, segments: &[&str], value: Value, done: &str) -> Result
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Table {
+        toml::from_str(
+            r#"
+[referral]
+domestic = "const(10m)"
+[incidents]
+severity = [ { class = "urgent", share = 0.3 }, { class = "routine", share = 0.7 } ]
+[[agency]]
+id = "uk"
+watch_staff = 2
+desk = { open = "08:00", close = "18:00" }
+[[schedule]]
+name = "fts"
+kind = "follow_the_sun"
+"#,
+        )
+        .unwrap()
+    }
+
+    fn agency<'a>(d: &'a Table, id: &str) -> &'a Table {
+        d["agency"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_table().unwrap())
+            .find(|t| t["id"].as_str() == Some(id))
+            .unwrap()
+    }
+
+    #[test]
+    fn dotted_paths_reach_tables_and_elements_by_id_name_or_class() {
+        let mut d = doc();
+        apply(&mut d, "agency.uk.watch_staff", Value::Integer(3)).unwrap();
+        apply(
+            &mut d,
+            "agency.uk.desk.close",
+            Value::String("20:00".into()),
+        )
+        .unwrap();
+        apply(
+            &mut d,
+            "referral.international",
+            Value::String("const(1d)".into()),
+        )
+        .unwrap();
+        apply(&mut d, "decision.margin", Value::Float(2.0)).unwrap();
+        apply(&mut d, "incidents.severity.urgent.share", Value::Float(0.4)).unwrap();
+        apply(&mut d, "schedule.fts.anchor", Value::String("utc".into())).unwrap();
+        let uk = agency(&d, "uk");
+        assert_eq!(uk["watch_staff"].as_integer(), Some(3));
+        assert_eq!(uk["desk"]["close"].as_str(), Some("20:00"));
+        assert_eq!(uk["desk"]["open"].as_str(), Some("08:00"));
+        assert_eq!(d["referral"]["domestic"].as_str(), Some("const(10m)"));
+        assert_eq!(d["decision"]["margin"].as_float(), Some(2.0));
+        let urgent = &d["incidents"]["severity"].as_array().unwrap()[0];
+        assert_eq!(urgent["share"].as_float(), Some(0.4));
+        assert_eq!(
+            d["schedule"].as_array().unwrap()[0]["anchor"].as_str(),
+            Some("utc")
+        );
+    }
+
+    #[test]
+    fn a_new_element_is_appended_with_its_id_and_an_unknown_one_is_refused() {
+        let mut d = doc();
+        let mut br = Table::new();
+        br.insert("tz".into(), Value::String("America/Sao_Paulo".into()));
+        apply(&mut d, "agency.br", Value::Table(br)).unwrap();
+        assert_eq!(agency(&d, "br")["tz"].as_str(), Some("America/Sao_Paulo"));
+        let e = apply(&mut d, "agency.zz.watch_staff", Value::Integer(1)).unwrap_err();
+        assert!(
+            e.contains("no element \"zz\"") && e.contains("uk, br"),
+            "{e}"
+        );
+        let e = apply(&mut d, "agency", Value::Integer(1)).unwrap_err();
+        assert!(e.contains("list of tables"), "{e}");
+        let e = apply(&mut d, "referral.domestic.mean", Value::Integer(1)).unwrap_err();
+        assert!(e.contains("is a value, not a table"), "{e}");
+        let e = apply(&mut d, "experiment.seed", Value::Integer(1)).unwrap_err();
+        assert!(e.contains("cannot be overridden"), "{e}");
+        let e = apply(&mut d, "watch..triage", Value::Integer(1)).unwrap_err();
+        assert!(e.contains("not a dotted key"), "{e}");
+    }
+}

@@ -10,8 +10,9 @@ use plotters::prelude::*;
 use super::{Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, spread, text, titled};
 use crate::report::rows::VariantRow;
 
-/// At most this many panels.
-const MAX_PANELS: usize = 9;
+/// At most this many panels (a chart beyond it would be unreadable; the rest are in
+/// variants.csv and index.html).
+const MAX_PANELS: usize = 36;
 
 /// Verdict colours: better (blue), worse (vermillion), no practical difference
 /// (bluish green), undecided (orange).
@@ -33,6 +34,8 @@ pub(crate) struct Variants<'a> {
     /// Practical margin, points.
     margin: f64,
     panels: Vec<Panel>,
+    /// Panels per row: the agency counts (and sweep values) of one variant, at most 4.
+    cols: usize,
 }
 
 impl<'a> Variants<'a> {
@@ -58,11 +61,18 @@ impl<'a> Variants<'a> {
                 panels.push(p);
             }
         }
+        let first_variant = panels[0].0.clone();
+        let cols = panels
+            .iter()
+            .filter(|p| p.0 == first_variant)
+            .count()
+            .clamp(1, 4);
         Some(Variants {
             rows,
             measure,
             margin,
             panels: spread(&panels, MAX_PANELS),
+            cols,
         })
     }
 
@@ -87,7 +97,7 @@ impl<'a> Variants<'a> {
 
 impl Chart for Variants<'_> {
     fn meta(&self) -> Meta {
-        let (cols, rows) = grid(self.panels.len(), 3);
+        let (cols, rows) = grid(self.panels.len(), self.cols);
         let n = self.schedules() as u32;
         Meta {
             stem: "variants",
@@ -125,7 +135,7 @@ impl Chart for Variants<'_> {
             Key::new("practical margin", BAND, Mark::Box),
         ];
         let area = legend(&area, &keys)?;
-        let (cols, grid_rows) = grid(self.panels.len(), 3);
+        let (cols, grid_rows) = grid(self.panels.len(), self.cols);
         let cells = area.split_evenly((grid_rows, cols));
         for (p, panel) in self.panels.iter().zip(cells) {
             let rows = self.panel_rows(p);

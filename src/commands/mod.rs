@@ -182,6 +182,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         resume: args.resume,
     };
     let bar = Bar::new(args.quiet);
+    if args.independent_streams && !study.scenario.variants.is_empty() {
+        return Err(Error::argument(format!(
+            "--independent-streams: {} declares [[variant]]s, which are compared with the base replication by replication over common random numbers; run without --independent-streams",
+            study.scenario.name
+        )));
+    }
     if shard.is_some() && !study.scenario.variants.is_empty() {
         return Err(Error::argument(format!(
             "{} declares [[variant]]s, which run in one process with the base (common random numbers); run it without --shard (and without SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX), or compare the shards' merged report folders with `watchsim compare`",
@@ -317,6 +323,14 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
 }
 
 fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
+    if let Ok(s) = Scenario::load(&args.file)
+        && !s.variants.is_empty()
+    {
+        return Err(Error::argument(format!(
+            "{} declares [[variant]]s, which run in one process with the base (common random numbers) and not as shards; run it with `watchsim run`, or put each variant in a file of its own and compare the merged report folders with `watchsim compare`",
+            args.file.display()
+        )));
+    }
     let request = SlurmRequest {
         shards: args.shards,
         time: args.time.clone(),

@@ -328,6 +328,30 @@ fn inline_variants_run_against_an_unchanged_base() {
             .all(|r| r.variant == "more-staff" && r.base == "variants")
     );
     assert!(rows.iter().any(|r| r.diff.value != 0.0));
+    // Variants need the base in the same process, over common random numbers.
+    for args in [
+        &[
+            "run",
+            "with.toml",
+            "-q",
+            "--shard",
+            "0/2",
+            "--out",
+            "sharded",
+        ][..],
+        &[
+            "run",
+            "with.toml",
+            "-q",
+            "--independent-streams",
+            "--out",
+            "indep",
+        ][..],
+        &["slurm", "with.toml", "--shards", "2", "--out", "slurm"][..],
+    ] {
+        let stderr = fails(&watchsim(args, &d), 2);
+        assert!(stderr.contains("[[variant]]"), "{args:?}: {stderr}");
+    }
     let html = std::fs::read_to_string(d.join("with/index.html")).unwrap();
     assert!(html.contains("id=\"what-if\""));
     assert!(d.join("with/variants.png").exists());

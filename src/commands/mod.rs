@@ -236,7 +236,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
                     .cloned()
                     .collect(),
             };
-            compare::print_variants(&v.name, &study.scenario.name, &mine);
+            let label = if v.description.is_empty() {
+                v.name.clone()
+            } else {
+                format!("{} ({})", v.name, v.description)
+            };
+            compare::print_variants(&label, &study.scenario.name, &mine);
         }
     }
     let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();

@@ -312,7 +312,7 @@ fn inline_variants_run_against_an_unchanged_base() {
     ));
     let stdout = succeeds(&watchsim(&["run", "with.toml", "-q", "--out", "with"], &d));
     assert!(
-        stdout.contains("What if: more-staff against variants"),
+        stdout.contains("What if: more-staff (one more analyst at a) against variants"),
         "{stdout}"
     );
     for f in ["summary.csv", "runs.csv", "compare.csv", "decision.csv"] {

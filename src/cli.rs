@@ -31,6 +31,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write an sbatch script that runs a scenario as a Slurm job array of shards.
     Slurm(SlurmArgs),
+    /// Compare two versions of a scenario (two scenario files, or two report folders of
+    /// runs with the same seed and replications): paired differences B − A per cell.
+    Compare(CompareArgs),
     /// Redraw the charts and index.html of a report folder from its CSV files.
     Report {
         /// Report folder of an earlier run (e.g. reports/growing-roster).
@@ -104,6 +107,27 @@ pub struct RunArgs {
     /// SHARD_COUNT); `none` ignores the environment.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+}
+
+/// Options of `watchsim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Side A, the base: a scenario file (TOML) or the report folder of a run.
+    pub a: PathBuf,
+    /// Side B, the variant: a scenario file or a report folder.
+    pub b: PathBuf,
+    /// Report folder (default: reports/compare-<A>-vs-<B>/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replications per cell for scenario files (default: each scenario's; they must agree).
+    #[arg(long, short = 'r', value_name = "N")]
+    pub replications: Option<u32>,
+    /// Master seed for scenario files (default: each scenario's; they must agree).
+    #[arg(long, short = 's', value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Options of `watchsim merge`.

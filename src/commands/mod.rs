@@ -2,6 +2,7 @@
 //! for people. Nothing else in the crate prints to the terminal or knows the command
 //! line.
 
+mod compare;
 mod schedule;
 
 use std::io::IsTerminal;
@@ -31,6 +32,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Merge(args)) => merge(&args),
         Some(Command::Slurm(args)) => slurm(&args),
+        Some(Command::Compare(args)) => compare::compare(&args),
         Some(Command::Report { dir, sweep_value }) => report(&dir, sweep_value),
     }
 }
@@ -52,13 +54,19 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
         });
         match loaded {
             Ok(s) => println!(
-                "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days)",
+                "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days{})",
                 file.display(),
                 s.name,
                 s.agencies.len(),
                 s.schedules.len(),
                 s.experiment.replications,
-                s.experiment.days
+                s.experiment.days,
+                if s.variants.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
+                    format!("; variants: {}", names.join(", "))
+                }
             ),
             Err(errors) => {
                 failed += 1;
@@ -118,30 +126,51 @@ impl Progress for Bar {
     }
 }
 
-fn run(args: RunArgs) -> Result<ExitCode> {
-    let mut scenario = match &args.file {
-        Some(path) => Scenario::load(path)?,
-        None => Scenario::default_study()?,
-    };
-    if let Some(r) = args.replications {
+/// Applies `--replications` and `--seed` to a scenario and its variants.
+fn apply_overrides(
+    scenario: &mut Scenario,
+    replications: Option<u32>,
+    seed: Option<u64>,
+) -> Result<()> {
+    if let Some(r) = replications {
         if r == 0 {
             return Err(Error::argument("--replications 0: expected at least 1"));
         }
         scenario.experiment.replications = r;
     }
-    if let Some(seed) = args.seed {
+    if let Some(seed) = seed {
         scenario.experiment.seed = seed;
     }
-    let threads = match args.threads {
+    // Variants always run with the base's seed and replications (common random numbers).
+    let (r, seed) = (scenario.experiment.replications, scenario.experiment.seed);
+    for v in &mut scenario.variants {
+        v.scenario.experiment.replications = r;
+        v.scenario.experiment.seed = seed;
+    }
+    Ok(())
+}
+
+/// A pool of `threads` workers (default: one per core).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let threads = match threads {
         Some(0) => return Err(Error::argument("--threads 0: expected at least 1")),
         Some(n) => n,
         None => 0,
     };
-    let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
-    let pool = rayon::ThreadPoolBuilder::new()
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::System(format!("cannot start {threads} worker threads: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start {threads} worker threads: {e}")))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let mut scenario = match &args.file {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::default_study()?,
+    };
+    apply_overrides(&mut scenario, args.replications, args.seed)?;
+    let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
+    let pool = pool(args.threads)?;
     let dir = report_dir(&scenario, args.out.as_deref());
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
@@ -153,6 +182,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         resume: args.resume,
     };
     let bar = Bar::new(args.quiet);
+    if args.independent_streams && !study.scenario.variants.is_empty() {
+        return Err(Error::argument(format!(
+            "--independent-streams: {} declares [[variant]]s, which are compared with the base replication by replication over common random numbers; run without --independent-streams",
+            study.scenario.name
+        )));
+    }
+    if shard.is_some() && !study.scenario.variants.is_empty() {
+        return Err(Error::argument(format!(
+            "{} declares [[variant]]s, which run in one process with the base (common random numbers); run it without --shard (and without SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX), or compare the shards' merged report folders with `watchsim compare`",
+            study.scenario.name
+        )));
+    }
     if let Some((shard, source)) = shard {
         let file = args.file.as_deref();
         let done = pool.install(|| run_shard(&study, &dir, shard, file, &options, &bar))?;
@@ -175,8 +216,34 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
+    let what_if = run_variants(&study, &results, &pool, &dir)?;
     crate::report::html::write_report(&dir)?;
     print!("{}", brief.console());
+    if let Some(variants) = &what_if {
+        println!();
+        for v in &study.scenario.variants {
+            let mine = crate::report::variants::Variants {
+                rows: variants
+                    .rows
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .cloned()
+                    .collect(),
+                unmatched: variants
+                    .unmatched
+                    .iter()
+                    .filter(|r| r.variant == v.name)
+                    .cloned()
+                    .collect(),
+            };
+            let label = if v.description.is_empty() {
+                v.name.clone()
+            } else {
+                format!("{} ({})", v.name, v.description)
+            };
+            compare::print_variants(&label, &study.scenario.name, &mine);
+        }
+    }
     let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
     println!(
         "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
@@ -185,6 +252,30 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs every `[[variant]]` of the study's scenario with the base's seed and
+/// replications, pairs each with the base, and writes `variants.csv` and
+/// `unmatched.csv` into `dir`; `None` without variants.
+fn run_variants(
+    study: &Study,
+    results: &[crate::experiment::RunResult],
+    pool: &rayon::ThreadPool,
+    dir: &std::path::Path,
+) -> Result<Option<crate::report::variants::Variants>> {
+    use crate::report::variants::{Side, Variants, pair};
+    if study.scenario.variants.is_empty() {
+        return Ok(None);
+    }
+    let base = Side::of_run(&study.scenario.name, study, results);
+    let mut all = Variants::default();
+    for v in &study.scenario.variants {
+        let vs = Study::new(v.scenario.clone())?;
+        let runs = pool.install(|| vs.run(false));
+        all.extend(pair(&base, &Side::of_run(&v.name, &vs, &runs))?);
+    }
+    all.write(dir)?;
+    Ok(Some(all))
 }
 
 fn print_shard(
@@ -237,6 +328,14 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
 }
 
 fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
+    if let Ok(s) = Scenario::load(&args.file)
+        && !s.variants.is_empty()
+    {
+        return Err(Error::argument(format!(
+            "{} declares [[variant]]s, which run in one process with the base (common random numbers) and not as shards; run it with `watchsim run`, or put each variant in a file of its own and compare the merged report folders with `watchsim compare`",
+            args.file.display()
+        )));
+    }
     let request = SlurmRequest {
         shards: args.shards,
         time: args.time.clone(),
@@ -285,7 +384,12 @@ fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
 
 fn report(dir: &std::path::Path, sweep_value: Option<String>) -> Result<ExitCode> {
     let started = std::time::Instant::now();
-    let path = crate::report::html::write_report_with(dir, sweep_value.as_deref())?;
+    // A `watchsim compare` folder has variants.csv but no summary.csv.
+    let path = if !dir.join("summary.csv").exists() && dir.join("variants.csv").exists() {
+        crate::report::html::write_variants_report(dir)?
+    } else {
+        crate::report::html::write_report_with(dir, sweep_value.as_deref())?
+    };
     println!(
         "wrote the charts and {} in {:.2} s",
         path.display(),

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::report::rows::{
     CellKey, CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow,
-    IncrementRow, Layout, LoadRow, OutageRow, ReadBack, RunRow, SummaryRow, WarningRow, WeeklyRow,
-    read_rows, sla_label,
+    IncrementRow, Layout, LoadRow, OutageRow, ReadBack, RunRow, SummaryRow, UnmatchedRow,
+    VariantRow, WarningRow, WeeklyRow, read_rows, sla_label,
 };
 use crate::report::write::Provenance;
 use crate::schedule::IntervalKind;
@@ -106,6 +106,11 @@ pub struct Report {
     pub findings: Vec<String>,
     /// `outages.csv`.
     pub outages: Vec<OutageRow>,
+    /// `variants.csv`: each inline `[[variant]]` against the base (empty without
+    /// variants).
+    pub variants_csv: Vec<VariantRow>,
+    /// `unmatched.csv`: cells only the base or a variant has.
+    pub unmatched: Vec<UnmatchedRow>,
     /// `distribution.csv`, members' cases of every severity: quantile → minutes, per
     /// cell.
     pub distribution: HashMap<CellKey, Vec<(f64, f64)>>,
@@ -138,8 +143,10 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 }
 
 /// The files a run may write, in the order the page lists them.
-const FILES: [&str; 14] = [
+const FILES: [&str; 16] = [
     "decision.csv",
+    "variants.csv",
+    "unmatched.csv",
     "increments.csv",
     "findings.csv",
     "warnings.csv",
@@ -229,6 +236,8 @@ impl Report {
             warnings: Vec::new(),
             findings: Vec::new(),
             outages: Vec::new(),
+            variants_csv: Vec::new(),
+            unmatched: Vec::new(),
             distribution: HashMap::new(),
             weekly: HashMap::new(),
             desks: HashMap::new(),
@@ -254,6 +263,8 @@ impl Report {
             .map(|f| f.finding)
             .collect();
         report.outages = report.read::<OutageRow>("outages.csv", OutageRow::COLUMNS)?;
+        report.variants_csv = report.read::<VariantRow>("variants.csv", VariantRow::COLUMNS)?;
+        report.unmatched = report.read::<UnmatchedRow>("unmatched.csv", UnmatchedRow::COLUMNS)?;
         // runs.csv is not drawn, but a damaged one is reported here too.
         report.read::<RunRow>("runs.csv", &RunRow::columns())?;
         for row in report.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)? {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::report::charts::{ChartFile, render_report};
 use crate::report::data::{Estimate, Report};
+use crate::report::rows::{UnmatchedRow, VariantRow};
 use crate::report::write_atomic;
 
 /// The questions a report answers (the README's list), by number.
@@ -114,13 +115,27 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     if !run.description.is_empty() {
         let _ = writeln!(h, "<p class=\"lead\">{}</p>", esc(&run.description));
     }
+    let what_if = !report.variants_csv.is_empty() || !report.unmatched.is_empty();
+    h.push_str(if what_if {
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#what-if\">What if</a><a href=\"#decision\">Decision</a>"
+    } else {
+        "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>"
+    });
     h.push_str(
-        "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>\
+        "\
          <a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a>\
          <a href=\"#q7\">Outages</a><a href=\"#parameters\">Parameters</a>\
          <a href=\"#files\">Files</a><a href=\"#provenance\">Provenance</a></nav>\n",
     );
     findings(&mut h, report);
+    if what_if {
+        h.push_str("<h2 id=\"what-if\">What if</h2>\n");
+        variants_body(&mut h, &report.variants_csv, &report.unmatched);
+        // The variants chart answers no numbered question: it belongs here.
+        for c in charts.iter().filter(|c| c.question == 0) {
+            figure(&mut h, c);
+        }
+    }
     decision(&mut h, report);
     warnings(&mut h, report);
     headline(&mut h, report);
@@ -444,6 +459,27 @@ fn not_asked(q: u8) -> &'static str {
     }
 }
 
+/// One chart as a figure with its caption and links.
+fn figure(h: &mut String, c: &ChartFile) {
+    // Titles are questions or statements: no full stop after a question mark.
+    let title = if c.title.ends_with(['?', '.', '!']) {
+        esc(&c.title)
+    } else {
+        format!("{}.", esc(&c.title))
+    };
+    let _ = writeln!(
+        h,
+        "<figure id=\"{stem}\">\n<a href=\"{stem}.png\"><img src=\"{stem}.png\" \
+         width=\"{w}\" height=\"{hgt}\" alt=\"{alt}\"></a>\n<figcaption><strong>{title}</strong> \
+         {caption} <a href=\"{stem}.svg\">SVG</a> · <a href=\"{stem}.png\">PNG</a></figcaption>\n</figure>",
+        stem = c.stem,
+        w = c.size.0,
+        hgt = c.size.1,
+        alt = esc(&c.title),
+        caption = esc(&c.caption),
+    );
+}
+
 fn chart_sections(h: &mut String, r: &Report, charts: &[ChartFile]) {
     h.push_str("<h2 id=\"charts\">The questions, chart by chart</h2>\n");
     h.push_str(
@@ -458,23 +494,7 @@ fn chart_sections(h: &mut String, r: &Report, charts: &[ChartFile]) {
             let _ = writeln!(h, "<p class=\"muted\">{}</p>", esc(not_asked(q)));
         }
         for c in mine {
-            // Titles are questions or statements: no full stop after a question mark.
-            let title = if c.title.ends_with(['?', '.', '!']) {
-                esc(&c.title)
-            } else {
-                format!("{}.", esc(&c.title))
-            };
-            let _ = writeln!(
-                h,
-                "<figure id=\"{stem}\">\n<a href=\"{stem}.png\"><img src=\"{stem}.png\" \
-                 width=\"{w}\" height=\"{hgt}\" alt=\"{alt}\"></a>\n<figcaption><strong>{title}</strong> \
-                 {caption} <a href=\"{stem}.svg\">SVG</a> · <a href=\"{stem}.png\">PNG</a></figcaption>\n</figure>",
-                stem = c.stem,
-                w = c.size.0,
-                hgt = c.size.1,
-                alt = esc(&c.title),
-                caption = esc(&c.caption),
-            );
+            figure(h, c);
         }
         if q == 7 {
             outages(h, r);
@@ -554,6 +574,10 @@ fn files(h: &mut String, r: &Report) {
         "load.csv" => "triage starts per day by member and UTC hour",
         "coverage.csv" => "the compiled schedules: watch, gaps and overlaps in UTC",
         "runs.csv" => "one row per replication",
+        "variants.csv" => {
+            "each variant against the base: paired differences per cell, scope and severity, with CIs and verdicts"
+        }
+        "unmatched.csv" => "cells that only the base or only a variant has (no paired difference)",
         "incidents.csv" => "one row per incident and cell (trace)",
         _ => "",
     };
@@ -601,4 +625,134 @@ fn provenance(h: &mut String, run: &crate::report::data::RunRecord) {
         "<p class=\"muted\">Redraw this page and its charts from the CSV files with \
          <code>watchsim report &lt;this folder&gt;</code>.</p>\n",
     );
+}
+
+/// The findings, the unmatched cells and the table of a variant comparison.
+fn variants_body(h: &mut String, rows: &[VariantRow], unmatched: &[UnmatchedRow]) {
+    let findings = crate::report::variants::findings(rows);
+    if !findings.is_empty() {
+        h.push_str("<ol class=\"findings\">\n");
+        for f in &findings {
+            let _ = writeln!(h, "<li>{}</li>", esc(f));
+        }
+        h.push_str("</ol>\n");
+    }
+    h.push_str(
+        "<p class=\"muted\">Differences are variant − base, paired replication by replication over \
+         the same incidents (common random numbers), with 95 % CIs; a difference is called better \
+         or worse only when its CI excludes zero and the estimate reaches the practical margin.</p>\n",
+    );
+    if !unmatched.is_empty() {
+        h.push_str(
+            "<h3>Cells present on one side only</h3>\n<p>These have no partner on the other side, \
+             so no paired difference (see <a href=\"unmatched.csv\">unmatched.csv</a>):</p>\n<ul>\n",
+        );
+        for u in unmatched.iter().filter(|u| u.severity == "all") {
+            let sweep = if u.sweep.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", u.sweep)
+            };
+            let _ = writeln!(
+                h,
+                "<li>{} at {} agencies{sweep}: only in {}</li>",
+                esc(&u.schedule),
+                u.agencies,
+                esc(&u.only_in)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    let table: Vec<&VariantRow> = rows
+        .iter()
+        .filter(|r| r.severity == "all" && r.scope == "members")
+        .collect();
+    if table.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h3>Members' cases, every severity</h3>\n<table>\n<tr><th>variant</th><th>schedule</th>\
+         <th class=\"n\">agencies</th><th>measure</th><th class=\"n\">base</th><th class=\"n\">variant</th>\
+         <th class=\"n\">difference (95 % CI)</th><th>verdict</th></tr>\n",
+    );
+    for r in table {
+        let (scale, unit, du) = if r.unit == "minutes" {
+            (1.0, " min", " min")
+        } else {
+            (100.0, " %", " pts")
+        };
+        let ci = if r.ci95_low.value.is_nan() {
+            String::new()
+        } else {
+            format!(
+                " ({:+.1} to {:+.1})",
+                scale * r.ci95_low.value,
+                scale * r.ci95_high.value
+            )
+        };
+        let sweep = if r.sweep.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", r.sweep)
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}{}</td><td>{}</td><td class=\"n\">{:.1}{unit}</td>\
+             <td class=\"n\">{:.1}{unit}</td><td class=\"n\">{:+.1}{du}{ci}</td><td>{}</td></tr>",
+            esc(&r.variant),
+            esc(&r.schedule),
+            r.agencies,
+            esc(&sweep),
+            esc(&r.measure.replace('_', " ")),
+            scale * r.mean_a.value,
+            scale * r.mean_b.value,
+            scale * r.diff.value,
+            esc(&r.verdict)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// Redraws the chart and `index.html` of a `watchsim compare` folder from its
+/// `variants.csv` and `unmatched.csv`; returns the page's path.
+pub fn write_variants_report(dir: &Path) -> Result<PathBuf> {
+    use crate::report::rows::read_rows;
+    let rows = read_rows::<VariantRow, _>(dir, "variants.csv", VariantRow::COLUMNS)?
+        .map_or_else(Vec::new, |r| r.rows);
+    let unmatched = read_rows::<UnmatchedRow, _>(dir, "unmatched.csv", UnmatchedRow::COLUMNS)?
+        .map_or_else(Vec::new, |r| r.rows);
+    let chart = crate::report::charts::render_variants(dir, &rows)?;
+    let (base, variant) = rows
+        .first()
+        .map(|r| (r.base.clone(), r.variant.clone()))
+        .or_else(|| {
+            unmatched
+                .first()
+                .map(|u| (u.base.clone(), u.variant.clone()))
+        })
+        .unwrap_or_default();
+    let title = format!("{variant} against {base}");
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>watchsim · {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&title)
+    );
+    let _ = writeln!(h, "<h1>watchsim compare: {}</h1>", esc(&title));
+    h.push_str("<h2 id=\"findings\">Findings</h2>\n");
+    variants_body(&mut h, &rows, &unmatched);
+    if let Some(c) = chart {
+        figure(&mut h, &c);
+    }
+    h.push_str(
+        "<h2 id=\"files\">Files</h2>\n<ul>\n<li><a href=\"variants.csv\">variants.csv</a> — paired \
+         differences B − A per cell, scope, severity and measure, with paired and unpaired 95 % CIs and \
+         verdicts</li>\n<li><a href=\"unmatched.csv\">unmatched.csv</a> — cells present on one side only</li>\n</ul>\n",
+    );
+    h.push_str("</body>\n</html>\n");
+    let path = dir.join("index.html");
+    write_atomic(&path, h.as_bytes())?;
+    Ok(path)
 }

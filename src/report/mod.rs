@@ -15,6 +15,7 @@ pub mod outages;
 pub mod rows;
 pub mod runs;
 pub mod summary;
+pub mod variants;
 pub mod verdict;
 pub mod warnings;
 pub mod write;

@@ -755,6 +755,106 @@ impl OutageRow {
     ];
 }
 
+/// A row of `variants.csv`: one paired difference B − A between two versions of a
+/// scenario (two files, two report folders, or a base and one of its `[[variant]]`s)
+/// in one matched cell, scope, severity and measure.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VariantRow {
+    /// Side A (the base): scenario name.
+    pub base: String,
+    /// Side B (the variant): scenario or variant name.
+    pub variant: String,
+    /// Schedule name.
+    pub schedule: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// The sweep value as written, empty without a sweep.
+    pub sweep: String,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// `within_<t>` (share of counted cases answered within the decision SLA of the
+    /// alert), `missed` (share) or `alert_to_response_mean` (minutes).
+    pub measure: String,
+    /// `share` or `minutes`.
+    pub unit: String,
+    /// Replications (pairs).
+    pub replications: u32,
+    /// Mean over replications of A.
+    pub mean_a: Num,
+    /// Mean over replications of B.
+    pub mean_b: Num,
+    /// Mean of the paired differences B − A (replication by replication).
+    pub diff: Num,
+    /// Lower end of its paired 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its paired 95 % CI.
+    pub ci95_high: Num,
+    /// Lower end of the unpaired (Welch) 95 % CI of the same difference, for
+    /// comparison: what the CI would be without common random numbers' pairing.
+    pub unpaired_ci95_low: Num,
+    /// Upper end of the unpaired 95 % CI.
+    pub unpaired_ci95_high: Num,
+    /// The practical margin of the decision rule, in the measure's unit.
+    pub margin: Num,
+    /// B against A: `better`, `worse`, `no practical difference` or `undecided`.
+    pub verdict: String,
+}
+
+impl VariantRow {
+    /// Columns of `variants.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "base",
+        "variant",
+        "schedule",
+        "agencies",
+        "sweep",
+        "scope",
+        "severity",
+        "measure",
+        "unit",
+        "replications",
+        "mean_a",
+        "mean_b",
+        "diff",
+        "ci95_low",
+        "ci95_high",
+        "unpaired_ci95_low",
+        "unpaired_ci95_high",
+        "margin",
+        "verdict",
+    ];
+}
+
+/// A row of `unmatched.csv`: a cell and severity that only one side of a variant
+/// comparison has (e.g. an agency count that only the variant runs), so it has no
+/// paired difference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedRow {
+    /// Side A (the base).
+    pub base: String,
+    /// Side B (the variant).
+    pub variant: String,
+    /// The side that has the cell: the name of A or of B.
+    pub only_in: String,
+    /// Schedule name.
+    pub schedule: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// The sweep value as written, empty without a sweep.
+    pub sweep: String,
+    /// A severity class, or `all`.
+    pub severity: String,
+}
+
+impl UnmatchedRow {
+    /// Columns of `unmatched.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "base", "variant", "only_in", "schedule", "agencies", "sweep", "severity",
+    ];
+}
+
 /// Writes `header` and `rows` as CSV to `w`.
 pub fn write_rows<T: Serialize>(
     w: &mut dyn Write,

@@ -70,6 +70,10 @@ pub struct Provenance {
     pub independent_streams: bool,
     /// The practical margin of the decision rule on shares, percentage points.
     pub decision_margin_points: Option<f64>,
+    /// The practical margin of the decision rule on durations, minutes.
+    pub decision_margin_minutes: Option<f64>,
+    /// The SLA threshold of the decision measure, minutes.
+    pub decision_sla_minutes: Option<f64>,
 }
 
 impl Provenance {
@@ -88,6 +92,8 @@ impl Provenance {
             command,
             independent_streams: study.independent_streams,
             decision_margin_points: Some(100.0 * s.decision.margin),
+            decision_margin_minutes: Some(s.decision.margin_time / 60.0),
+            decision_sla_minutes: s.experiment.sla.get(s.decision.sla).map(|t| t / 60.0),
         }
     }
 }

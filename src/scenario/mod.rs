@@ -9,6 +9,7 @@ mod error;
 mod raw;
 pub mod units;
 mod validate;
+mod variants;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ pub use error::{ScenarioError, ScenarioErrors, did_you_mean};
 use raw::RawScenario;
 pub use raw::{Anchor, DetectScaling, Discipline, Fallback, InProgress, Kind, Route};
 use units::{DAY, Dist, TimeOfDay, Weekdays};
+pub use variants::ScenarioVariant;
 
 /// The built-in scenario: the text of `scenarios/growing-roster.toml` (the taskforce's
 /// roster as it grew from 2003 to 2016), for a study run without a scenario file.
@@ -68,6 +70,9 @@ pub struct Scenario {
     pub sweep: Option<Sweep>,
     /// How schedules are compared and recommended.
     pub decision: Decision,
+    /// Inline `[[variant]]`s: the scenario with some keys overridden, each run against
+    /// this one with common random numbers.
+    pub variants: Vec<ScenarioVariant>,
 }
 
 /// `[decision]`: the measure schedules are judged on and the smallest difference that
@@ -419,11 +424,17 @@ impl Scenario {
             }])
         })?;
         let mut scenario = Scenario::from_toml(&text, &shown)?;
-        scenario.path = Some(path.to_path_buf());
-        if let IncidentSource::Trace { path: trace } = &mut scenario.incidents.source
-            && trace.is_relative()
-        {
-            *trace = path.parent().unwrap_or(Path::new(".")).join(&*trace);
+        let located = |s: &mut Scenario| {
+            s.path = Some(path.to_path_buf());
+            if let IncidentSource::Trace { path: trace } = &mut s.incidents.source
+                && trace.is_relative()
+            {
+                *trace = path.parent().unwrap_or(Path::new(".")).join(&*trace);
+            }
+        };
+        located(&mut scenario);
+        for v in &mut scenario.variants {
+            located(&mut v.scenario);
         }
         Ok(scenario)
     }
@@ -431,14 +442,17 @@ impl Scenario {
     /// Parses and validates scenario text; `path` only labels the errors.
     pub fn from_toml(text: &str, path: &str) -> Result<Scenario, ScenarioErrors> {
         let source = Source { path, text };
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+        let mut raw: RawScenario = toml::from_str(text).map_err(|e| {
             ScenarioErrors(vec![source.error(
                 e.span(),
                 None,
                 validate::polish_toml_message(e.message()),
             )])
         })?;
-        validate::validate(raw, &source)
+        let variants = std::mem::take(&mut raw.variants);
+        let mut scenario = validate::validate(raw, &source)?;
+        scenario.variants = variants::variants(variants, &scenario, &source)?;
+        Ok(scenario)
     }
 
     /// The built-in scenario ([`DEFAULT_SCENARIO`]), parsed; its errors, were there any,

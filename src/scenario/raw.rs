@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub schedules: Vec<Spanned<RawSchedule>>,
     pub sweep: Option<Spanned<RawSweep>>,
     pub decision: Option<Spanned<RawDecision>>,
+    #[serde(rename = "variant", default)]
+    pub variants: Vec<Spanned<super::variants::RawVariant>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -68,6 +68,39 @@ pub fn mean_ci(values: &[f64]) -> MeanCi {
     }
 }
 
+/// The difference of means `b − a` of two independent samples with its Welch 95 % CI
+/// (NaN values ignored): what a comparison would claim without pairing.
+pub fn welch_ci(a: &[f64], b: &[f64]) -> MeanCi {
+    let (ca, cb) = (mean_ci(a), mean_ci(b));
+    let var = |xs: &[f64], m: f64| {
+        let xs: Vec<f64> = xs.iter().copied().filter(|v| !v.is_nan()).collect();
+        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64
+    };
+    let mean = cb.mean - ca.mean;
+    if ca.n < 2 || cb.n < 2 {
+        return MeanCi {
+            n: ca.n.min(cb.n),
+            mean,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
+    }
+    let (va, vb) = (var(a, ca.mean) / ca.n as f64, var(b, cb.mean) / cb.n as f64);
+    let se2 = va + vb;
+    let half = if se2 > 0.0 {
+        let df = se2.powi(2) / (va.powi(2) / (ca.n - 1) as f64 + vb.powi(2) / (cb.n - 1) as f64);
+        t_975(df.floor().max(1.0) as usize) * se2.sqrt()
+    } else {
+        0.0
+    };
+    MeanCi {
+        n: ca.n.min(cb.n),
+        mean,
+        low: mean - half,
+        high: mean + half,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

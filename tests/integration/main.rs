@@ -15,3 +15,4 @@ mod shards;
 mod textbook;
 mod validation;
 mod variants;
+mod what_if;

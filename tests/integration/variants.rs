@@ -12,7 +12,7 @@ use watchsim::scenario::Scenario;
 /// every case belongs to a member, so nothing takes the international channel. Every
 /// other quantity is random (handoffs included, with cases passed on at shift change)
 /// so that a shifted stream would show.
-const BASE: &str = r#"
+pub const BASE: &str = r#"
 name = "variants"
 [experiment]
 seed = 14

@@ -16,6 +16,7 @@ mod load;
 mod outages;
 mod stages;
 mod sweep;
+mod variants;
 mod weekly;
 
 use std::path::Path;
@@ -62,7 +63,7 @@ pub struct ChartFile {
     pub title: String,
     /// One or two sentences on how to read it.
     pub caption: String,
-    /// The question of the model (section 1) it answers, 1-8.
+    /// The question it answers, 1-8 (the README's list); 0 for the what-if chart.
     pub question: u8,
     /// Pixel size of the PNG.
     pub size: (u32, u32),
@@ -116,6 +117,11 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     task(report, load::Load::new(report), &mut tasks);
     task(report, desks::Desks::new(report), &mut tasks);
     task(report, outages::Outages::new(report), &mut tasks);
+    task(
+        report,
+        variants::Variants::new(&report.variants_csv),
+        &mut tasks,
+    );
     tasks.par_iter().map(|t| t()).collect()
 }
 
@@ -130,6 +136,18 @@ pub fn ecdf_curve(report: &Report, key: &crate::report::rows::CellKey) -> Vec<(f
 pub fn draw_timeline(dir: &Path, timeline: coverage::Timeline) -> Result<ChartFile> {
     register_fonts()?;
     render(dir, &coverage::CoverageChart { timeline })
+}
+
+/// Writes the chart of a variant comparison (`variants.png`/`.svg`) into `dir`, if
+/// the rows hold the members' share within the decision SLA.
+pub fn render_variants(
+    dir: &Path,
+    rows: &[crate::report::rows::VariantRow],
+) -> Result<Option<ChartFile>> {
+    register_fonts()?;
+    variants::Variants::new(rows)
+        .map(|c| render(dir, &c))
+        .transpose()
 }
 
 /// Draws one chart on both backends and writes `<stem>.png` and `<stem>.svg`.

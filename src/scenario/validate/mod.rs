@@ -186,6 +186,7 @@ impl Validator<'_> {
             schedules,
             sweep: sweep.flatten(),
             decision,
+            variants: Vec::new(),
         })
     }
 

@@ -193,8 +193,29 @@ pub fn brief(
         }
     }
 
+    if !warnings.is_empty() {
+        d.push_str(&format!(
+            "\n{} warning{} name cells whose numbers should not be trusted as they stand: listed after the tables below, and in warnings.csv.\n",
+            warnings.len(),
+            if warnings.len() > 1 { "s" } else { "" }
+        ));
+    }
     let details = details(study, decisions);
-    let findings = findings(study, cells, decisions, increments, outages);
+    let mut findings = findings(study, cells, decisions, increments, outages);
+    // Always-on's lead rests on a modelling choice a planner should see stated.
+    let always_recommended = decisions.iter().any(|d| {
+        d.recommended().is_some_and(|r| {
+            matches!(
+                study.scenario.schedules[study.cells[cells[r.cell].cell].schedule].rule,
+                crate::scenario::Rule::Always
+            )
+        })
+    });
+    if always_recommended && study.scenario.watch.desk_open_on_watch && findings.len() < 8 {
+        findings.push(
+            "Always-on's lead comes largely from its members' referral desks counting as open all day while their agency holds the watch ([watch] desk_open_on_watch = true); set it to false to judge always-on with its desks' own opening hours.".into(),
+        );
+    }
     Brief {
         decision: d,
         details,

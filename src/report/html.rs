@@ -210,7 +210,8 @@ fn decision(h: &mut String, r: &Report) {
     let _ = writeln!(
         h,
         "<table>\n<tr><th>agencies</th><th>recommended</th><th class=\"n\">{} (95 % CI)</th>\
-         <th class=\"n\">missed</th><th class=\"n\">analyst-h/week</th><th>best, if another</th></tr>",
+         <th class=\"n\">missed</th><th class=\"n\">analyst-h/week</th><th>the best if not recommended</th>\
+         <th>the best cheaper option (share, cost)</th></tr>",
         esc(&sla)
     );
     for v in &r.variants {
@@ -228,7 +229,7 @@ fn decision(h: &mut String, r: &Report) {
             let Some(rec) = at.iter().find(|d| d.standing.contains("recommended")) else {
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td colspan=\"5\" class=\"muted\">no members' cases at this count</td></tr>",
+                    "<tr><td>{}</td><td colspan=\"6\" class=\"muted\">no members' cases at this count</td></tr>",
                     esc(&title)
                 );
                 continue;
@@ -245,16 +246,35 @@ fn decision(h: &mut String, r: &Report) {
                     )
                 })
                 .unwrap_or_else(|| "—".into());
+            // What a cheaper schedule would give up: the best of those that cost less.
+            let cheaper = at
+                .iter()
+                .filter(|d| {
+                    d.cost_hours_per_week.value < rec.cost_hours_per_week.value
+                        && !d.share.value.is_nan()
+                })
+                .max_by(|a, b| a.share.value.total_cmp(&b.share.value))
+                .map(|c| {
+                    format!(
+                        "{} ({:.1} %, {:.0} h, {})",
+                        c.key.schedule,
+                        100.0 * c.share.value,
+                        c.cost_hours_per_week.value,
+                        c.standing
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
             let _ = writeln!(
                 h,
                 "<tr class=\"best\"><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.1} %</td>\
-                 <td class=\"n\">{:.0}</td><td>{}</td></tr>",
+                 <td class=\"n\">{:.0}</td><td>{}</td><td>{}</td></tr>",
                 esc(&title),
                 esc(&rec.key.schedule),
                 share_ci(rec.share.value, rec.share_low.value, rec.share_high.value),
                 100.0 * rec.missed_share.value,
                 rec.cost_hours_per_week.value,
-                esc(&best)
+                esc(&best),
+                esc(&cheaper)
             );
         }
     }

@@ -325,8 +325,78 @@ fn sweep_threads(c: &mut Criterion) {
     group.finish();
 }
 
+/// The bare event loop issue 18 measures watchsim against: M/M/4 (λ = 3.6/h, μ = 1/h),
+/// a binary heap of (time, sequence, kind), exponential draws from one generator, FIFO
+/// queue, mean wait. A few dozen lines: what any simulator of this queue must at least
+/// do.
+fn minimal_mm4(customers: u64, seed: u64) -> f64 {
+    use rand_distr::Exp;
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let arrival: Exp<f64> = Exp::new(3.6 / 3600.0).expect("rate");
+    let service: Exp<f64> = Exp::new(1.0 / 3600.0).expect("rate");
+    // (time bits, sequence, kind: 0 departure, 1 arrival)
+    let mut events: BinaryHeap<Reverse<(u64, u64, u8)>> = BinaryHeap::new();
+    let mut queue: VecDeque<f64> = VecDeque::new();
+    let (mut busy, mut seq, mut arrived, mut served) = (0u32, 0u64, 0u64, 0u64);
+    let mut waited = 0.0f64;
+    events.push(Reverse((arrival.sample(&mut rng).to_bits(), seq, 1)));
+    while let Some(Reverse((t, _, kind))) = events.pop() {
+        let now = f64::from_bits(t);
+        seq += 1;
+        if kind == 1 {
+            arrived += 1;
+            if arrived < customers {
+                let next = now + arrival.sample(&mut rng);
+                events.push(Reverse((next.to_bits(), seq, 1)));
+            }
+            if busy < 4 {
+                busy += 1;
+                served += 1;
+                let done = now + service.sample(&mut rng);
+                events.push(Reverse((done.to_bits(), seq, 0)));
+            } else {
+                queue.push_back(now);
+            }
+        } else if let Some(since) = queue.pop_front() {
+            waited += now - since;
+            served += 1;
+            let done = now + service.sample(&mut rng);
+            events.push(Reverse((done.to_bits(), seq, 0)));
+        } else {
+            busy -= 1;
+        }
+    }
+    waited / served as f64
+}
+
+/// Side by side, in one sitting: the bare loop and watchsim's whole M/M/4 study (incident
+/// generation, engine and statistics, one thread), 10 M customers each.
+fn baseline(c: &mut Criterion) {
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(10_000_000));
+    group.bench_function("minimal_loop_mm4_10M", |b| {
+        b.iter(|| black_box(minimal_mm4(10_000_000, 1)))
+    });
+    let text = MM4
+        .replace("days = 11574", "days = 115740")
+        .replace("[experiment]", "[experiment]\n# 10 M incidents");
+    let study = Study::new(scenario(&text)).expect("synthetic");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread");
+    group.bench_function("watchsim_study_mm4_10M_1_thread", |b| {
+        b.iter(|| pool.install(|| black_box(study.run(false).len())))
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    baseline,
     engine_mm4,
     engine_mm4_long,
     engine_founders,

@@ -1,4 +1,6 @@
 //! The command line (clap definitions only).
+// The doc comments are the --help text, where <scenario> is a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! watchsim's one error type, and its mapping to an exit status.
 //!
-//! Every fallible function of the library returns [`Error`]. The binary prints it and
+//! Every fallible function of the library returns [`Error`](enum@Error). The binary prints it and
 //! exits with [`Error::exit_status`]: 2 when what the user gave us cannot be used (a
 //! scenario, a trace, a command-line value, a report or part folder), 1 when the
 //! system would not let us finish (a file that cannot be written, a failed drawing).

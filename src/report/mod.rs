@@ -1,7 +1,7 @@
 //! Everything a run leaves behind: CSV tables, charts, the HTML page, the headline.
 //!
 //! [`rows`] is the output schema (one row type per CSV file, written and read back);
-//! [`summary`] and [`runs`] turn results into rows; [`write`] writes a finished study
+//! [`summary`] and [`runs`] turn results into rows; [`write`](mod@write) writes a finished study
 //! into its folder; [`data`] reads a folder back, and [`charts`] and [`html`] draw from
 //! it. Exporters are pure (results in, bytes out); [`write_atomic`] is the one place
 //! that writes files, so an interrupted run never leaves a half-written one.

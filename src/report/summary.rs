@@ -218,7 +218,7 @@ fn ci_nums(ci: MeanCi, scale: f64, decimals: u8) -> [Num; 3] {
     [ci.mean, ci.low, ci.high].map(|x| Num::new(x / scale, decimals))
 }
 
-/// `summary.csv`: per (schedule, agencies, [sweep], scope, severity, metric):
+/// `summary.csv`: per (schedule, agencies, sweep value, scope, severity, metric):
 /// replications, n, the mean over replications with its Student-t 95 % CI, pooled
 /// quantiles and, for alert → response, the pooled share within each SLA.
 pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {

@@ -1,7 +1,7 @@
 //! The charts of a report, drawn from the CSV files of a report folder (never from
 //! in-memory results), each as PNG and SVG.
 //!
-//! One file per chart; each chart is a small type implementing [`Chart`], drawn on any
+//! One file per chart; each chart is a small type implementing `Chart`, drawn on any
 //! plotters backend. Text uses DejaVu Sans, embedded in the binary and registered with
 //! plotters once, so no system font library is needed. Colours are the Okabe–Ito
 //! palette, safe for the common colour-vision deficiencies.

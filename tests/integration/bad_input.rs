@@ -797,3 +797,94 @@ fn sweep_values_are_reported_in_the_scenario_s_order_not_as_strings() {
     let ten = stdout.find("= 10").expect("the value 10 is reported");
     assert!(two < ten, "2 comes before 10:\n{stdout}");
 }
+
+// ---------------------------------------------------------------- issue 17: hostile input
+
+/// Runs `watchsim` with a time limit: a hang fails the test instead of stalling it.
+fn watchsim_within(args: &[&str], cwd: &std::path::Path, secs: u64) -> Output {
+    crate::common::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .args(args)
+            .current_dir(cwd),
+        std::time::Duration::from_secs(secs),
+    )
+}
+
+#[test]
+fn distributions_whose_draws_overflow_are_refused_at_validation() {
+    let d = dir("infinite-draws");
+    for (i, dist) in [
+        "weibull(shape=0.001, scale=1h)",
+        "lognormal(median=1m, sigma=1000)",
+        "exp(mean=5000w)",
+        "gamma(shape=1000000, scale=1h)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("s{i}.toml");
+        std::fs::write(
+            d.join(&file),
+            edit(
+                "triage = \"exp(mean=20m)\"",
+                &format!("triage = \"{dist}\""),
+            ),
+        )
+        .unwrap();
+        for args in [vec!["validate", &file], vec!["run", &file, "-q"]] {
+            let stderr = fails(&watchsim_within(&args, &d, 30), 2);
+            contains_all(
+                &stderr,
+                &[
+                    &file,
+                    "[watch] triage",
+                    dist,
+                    "cannot be simulated",
+                    "under 1e9 s",
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_values_that_overflow_in_seconds_are_refused() {
+    let stderr = run_trace(
+        "overflow",
+        format!("{TRACE_HEADER}{TRACE_ROWS}2026-01-08T10:00:00Z,us,urgent,1e308\n").as_bytes(),
+        2,
+    );
+    contains_all(
+        &stderr,
+        &[
+            "row 3, column triage",
+            "1e308 is not allowed",
+            "under 16666667",
+        ],
+    );
+}
+
+#[test]
+fn report_on_a_summary_cell_of_1e400_is_bad_input_not_a_hang() {
+    let d = dir("summary-1e400");
+    let out = d.join("out");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    assert!(
+        watchsim(&["run", "s.toml", "-q", "--out", "out"], &d)
+            .status
+            .success()
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut lines: Vec<String> = summary.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mean = header
+        .iter()
+        .position(|h| *h == "mean")
+        .expect("a mean column");
+    let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    cells[mean] = "1e400".into();
+    lines[1] = cells.join(",");
+    std::fs::write(out.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 30), 2);
+    contains_all(&stderr, &["summary.csv", "1e400", "not a finite number"]);
+}

@@ -48,7 +48,7 @@ pub struct RawExperiment {
     pub warmup: Option<Spanned<Duration>>,
     pub start: Option<Spanned<String>>,
     pub agencies: Option<Spanned<Vec<Spanned<i64>>>>,
-    pub schedules: Option<Vec<Spanned<String>>>,
+    pub schedules: Option<Spanned<Vec<Spanned<String>>>>,
     pub sla: Option<Spanned<Vec<Spanned<Duration>>>>,
 }
 

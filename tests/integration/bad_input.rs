@@ -888,3 +888,52 @@ fn report_on_a_summary_cell_of_1e400_is_bad_input_not_a_hang() {
     let stderr = fails(&watchsim_within(&["report", "out"], &d, 30), 2);
     contains_all(&stderr, &["summary.csv", "1e400", "not a finite number"]);
 }
+
+#[test]
+fn an_empty_schedules_list_is_a_validation_error_not_a_panic() {
+    let d = dir("empty-schedules");
+    std::fs::write(
+        d.join("s.toml"),
+        edit("days = 14", "days = 14\nschedules = []"),
+    )
+    .unwrap();
+    for args in [
+        vec!["validate", "s.toml"],
+        vec!["run", "s.toml", "-q", "--out", "out"],
+    ] {
+        let stderr = fails(&watchsim_within(&args, &d, 30), 2);
+        contains_all(
+            &stderr,
+            &["s.toml:6:13", "[experiment] schedules", "the list is empty"],
+        );
+    }
+    assert!(!d.join("out").exists());
+}
+
+#[test]
+fn a_full_standard_output_is_an_error_with_exit_1_not_a_panic() {
+    let d = dir("dev-full");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full on this system: nothing to check");
+        return;
+    }
+    for args in [
+        vec!["validate", "s.toml"],
+        vec!["run", "s.toml", "--out", "out"],
+        vec!["schedule", "s.toml", "--out", "sched"],
+    ] {
+        // Through a shell: the test harness captures stdout itself.
+        let out = crate::common::output_within(
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg("exec \"$0\" \"$@\" >/dev/full")
+                .arg(env!("CARGO_BIN_EXE_watchsim"))
+                .args(&args)
+                .current_dir(&d),
+            std::time::Duration::from_secs(60),
+        );
+        let stderr = fails(&out, 1);
+        contains_all(&stderr, &["cannot write to standard output"]);
+    }
+}

@@ -937,3 +937,31 @@ fn a_full_standard_output_is_an_error_with_exit_1_not_a_panic() {
         contains_all(&stderr, &["cannot write to standard output"]);
     }
 }
+
+#[test]
+fn control_characters_in_paths_that_go_into_an_sbatch_script_are_refused() {
+    let d = dir("slurm-injection");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let evil = "x\ntouch PWNED\n#";
+    for (flag, words) in [
+        ("--out", &["--out", "control character"][..]),
+        ("--script", &["--script", "control character"][..]),
+    ] {
+        let out = watchsim_within(&["slurm", "s.toml", "--shards", "2", flag, evil], &d, 30);
+        let stderr = fails(&out, 2);
+        contains_all(&stderr, words);
+    }
+    // The scenario file's own path.
+    std::fs::write(d.join("a\nb.toml"), BASE).unwrap();
+    let out = watchsim_within(
+        &["slurm", "a\nb.toml", "--shards", "2", "--out", "o"],
+        &d,
+        30,
+    );
+    contains_all(
+        &fails(&out, 2),
+        &["scenario file's path", "control character"],
+    );
+    assert!(!d.join("PWNED").exists());
+    assert!(!d.join("x\ntouch PWNED\n#").exists(), "nothing written");
+}

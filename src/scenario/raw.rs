@@ -174,7 +174,7 @@ pub struct RawReferral {
 #[serde(deny_unknown_fields)]
 pub struct RawAgency {
     pub id: Spanned<String>,
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub tz: Spanned<String>,
     pub weight: Spanned<f64>,
     pub watch_staff: Option<Spanned<i64>>,

@@ -965,3 +965,56 @@ fn control_characters_in_paths_that_go_into_an_sbatch_script_are_refused() {
     assert!(!d.join("PWNED").exists());
     assert!(!d.join("x\ntouch PWNED\n#").exists(), "nothing written");
 }
+
+#[test]
+fn names_with_terminal_escapes_formulas_or_great_length_are_refused() {
+    let d = dir("hostile-names");
+    let long = "a".repeat(201);
+    let cases: Vec<(String, String, Vec<&str>)> = vec![
+        (
+            "name = \"fts\"".into(),
+            "name = \"ok\\u001b]0;PWNED\\u0007\\u001b[2J\"".into(),
+            vec!["[[schedule]] #1", "schedule name", "control character"],
+        ),
+        (
+            "name = \"rr\"".into(),
+            "name = \"=HYPERLINK(\\\"http://x\\\")\"".into(),
+            vec!["schedule name", "starts with '='", "formula"],
+        ),
+        (
+            "{ class = \"urgent\"".into(),
+            "{ class = \"@SUM(A1)\"".into(),
+            vec!["severity.class", "class name", "starts with '@'"],
+        ),
+        (
+            "id = \"uk\"".into(),
+            "id = \"-uk\"".into(),
+            vec!["id", "agency id", "starts with '-'"],
+        ),
+        (
+            "id = \"uk\"".into(),
+            "id = \"uk\"\nname = \"+44\"".into(),
+            vec!["agency name", "starts with '+'"],
+        ),
+        (
+            "name = \"fts\"".into(),
+            format!("name = \"{long}\""),
+            vec![
+                "schedule name",
+                "is 201 characters long",
+                "at most 200 characters",
+            ],
+        ),
+    ];
+    for (i, (from, to, words)) in cases.iter().enumerate() {
+        let file = format!("s{i}.toml");
+        std::fs::write(d.join(&file), edit(from, to)).unwrap();
+        let stderr = fails(&watchsim_within(&["validate", &file], &d, 30), 2);
+        contains_all(&stderr, words);
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "no raw escape printed: {stderr:?}"
+        );
+        assert!(stderr.len() < 4000, "a short excerpt, not the whole name");
+    }
+}

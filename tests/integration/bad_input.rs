@@ -1018,3 +1018,30 @@ fn names_with_terminal_escapes_formulas_or_great_length_are_refused() {
         assert!(stderr.len() < 4000, "a short excerpt, not the whole name");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_at_the_old_temporary_name_is_not_followed() {
+    let d = dir("planted-symlink");
+    let victim = d.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    // The name write_atomic once used: predictable from the process id.
+    let planted = d.join(format!(".summary.csv.tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let target = d.join("summary.csv");
+    watchsim::report::write_atomic(&target, b"new\n").unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let meta = std::fs::symlink_metadata(&target).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "summary.csv is a file, not a link"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    // No temporary file of ours is left beside it (only the planted link).
+    let left: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

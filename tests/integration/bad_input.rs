@@ -1045,3 +1045,39 @@ fn a_symlink_planted_at_the_old_temporary_name_is_not_followed() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_repeated_error_is_shown_once_with_a_count_and_errors_are_capped() {
+    let d = dir("repeated-errors");
+    // 10,000 counts of 1: the first is fine, the other 9,999 are "listed twice".
+    let ones = vec!["1"; 10_000].join(", ");
+    std::fs::write(
+        d.join("ones.toml"),
+        edit("days = 14", &format!("days = 14\nagencies = [{ones}]")),
+    )
+    .unwrap();
+    let stderr = fails(&watchsim_within(&["validate", "ones.toml"], &d, 30), 2);
+    contains_all(
+        &stderr,
+        &[
+            "the count 1 is listed twice",
+            "the same error 9998 more times",
+        ],
+    );
+    assert_eq!(stderr.matches("listed twice").count(), 1);
+    assert!(stderr.len() < 10_000, "{} bytes of errors", stderr.len());
+    // 1,000 different errors: the first 50 and a count of the rest.
+    let many: Vec<String> = (3..1003).map(|k| k.to_string()).collect();
+    std::fs::write(
+        d.join("many.toml"),
+        edit(
+            "days = 14",
+            &format!("days = 14\nagencies = [{}]", many.join(", ")),
+        ),
+    )
+    .unwrap();
+    let stderr = fails(&watchsim_within(&["validate", "many.toml"], &d, 30), 2);
+    assert_eq!(stderr.matches("is not possible with a roster").count(), 50);
+    contains_all(&stderr, &["… and 950 more errors"]);
+    assert!(stderr.len() < 100_000, "{} bytes of errors", stderr.len());
+}

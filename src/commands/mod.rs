@@ -38,7 +38,7 @@ use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
 use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
 use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
-use crate::scenario::Scenario;
+use crate::scenario::{MAX_REPLICATIONS, Scenario};
 
 /// Standard output could not be written.
 fn stdout_error(e: std::io::Error) -> Error {
@@ -164,6 +164,11 @@ fn apply_overrides(
         if r == 0 {
             return Err(Error::argument("--replications 0: expected at least 1"));
         }
+        if r > MAX_REPLICATIONS {
+            return Err(Error::argument(format!(
+                "--replications {r}: expected at most {MAX_REPLICATIONS}, the limit a scenario file has too"
+            )));
+        }
         scenario.experiment.replications = r;
     }
     if let Some(seed) = seed {
@@ -179,9 +184,18 @@ fn apply_overrides(
 }
 
 /// A pool of `threads` workers (default: one per core).
+/// The most worker threads `--threads` may ask for.
+const MAX_THREADS: usize = 1024;
+
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let threads = match threads {
         Some(0) => return Err(Error::argument("--threads 0: expected at least 1")),
+        Some(n) if n > MAX_THREADS => {
+            return Err(Error::argument(format!(
+                "--threads {n}: expected at most {MAX_THREADS} worker threads (this machine has {})",
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            )));
+        }
         Some(n) => n,
         None => 0,
     };

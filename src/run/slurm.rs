@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::experiment::Study;
 use crate::report::write::{absolute, report_dir};
 use crate::report::write_atomic;
-use crate::scenario::Scenario;
+use crate::scenario::{MAX_REPLICATIONS, Scenario};
 
 /// Quotes a word for a POSIX shell.
 pub fn sh_quote(word: &str) -> String {
@@ -181,6 +181,11 @@ pub fn write_sbatch(file: &Path, request: &SlurmRequest) -> Result<SlurmPlan> {
     }
     if request.replications == Some(0) {
         return Err(Error::argument("--replications 0: expected at least 1"));
+    }
+    if let Some(r) = request.replications.filter(|r| *r > MAX_REPLICATIONS) {
+        return Err(Error::argument(format!(
+            "--replications {r}: expected at most {MAX_REPLICATIONS}, the limit a scenario file has too"
+        )));
     }
     let value = |option: &str, v: &Option<String>, allowed: &str| {
         v.as_deref()

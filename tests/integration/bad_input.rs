@@ -1081,3 +1081,30 @@ fn a_repeated_error_is_shown_once_with_a_count_and_errors_are_capped() {
     contains_all(&stderr, &["… and 950 more errors"]);
     assert!(stderr.len() < 100_000, "{} bytes of errors", stderr.len());
 }
+
+#[test]
+fn replications_and_threads_beyond_the_limits_are_refused_naming_them() {
+    let d = dir("cli-limits");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "s.toml", "-q", "-r", "1000001", "--out", "out"],
+            &["--replications 1000001", "at most 1000000"],
+        ),
+        (
+            &[
+                "slurm", "s.toml", "--shards", "2", "-r", "1000001", "--out", "out",
+            ],
+            &["--replications 1000001", "at most 1000000"],
+        ),
+        (
+            &["run", "s.toml", "-q", "-j", "100000", "--out", "out"],
+            &["--threads 100000", "worker threads"],
+        ),
+    ];
+    for (args, words) in cases {
+        let stderr = fails(&watchsim_within(args, &d, 30), 2);
+        contains_all(&stderr, words);
+    }
+    assert!(!d.join("out").exists(), "nothing written");
+}

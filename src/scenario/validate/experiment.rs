@@ -53,7 +53,9 @@ impl Validator<'_> {
     fn replications(&mut self, r: Option<&Spanned<i64>>) -> u32 {
         match r {
             None => 10,
-            Some(r) if (1..=1_000_000).contains(r.get_ref()) => *r.get_ref() as u32,
+            Some(r) if (1..=i64::from(super::super::MAX_REPLICATIONS)).contains(r.get_ref()) => {
+                *r.get_ref() as u32
+            }
             Some(r) => {
                 self.err(
                     r.span(),

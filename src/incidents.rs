@@ -19,7 +19,7 @@ use rand::{SeedableRng, TryRng};
 use rand_distr::{Distribution, Exp1, StandardUniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::scenario::units::{Dist, MINUTE, TimeOfDay};
+use crate::scenario::units::{Dist, MAX_DRAW_SECS, MINUTE, TimeOfDay};
 use crate::scenario::{Desk, IncidentSource, Scenario};
 use crate::schedule::{Horizon, local_instant};
 
@@ -747,12 +747,14 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
             let minutes: f64 = text.parse().map_err(|_| {
                 fail(row, TRACE_DRAW_COLUMNS[slot], format!("\"{text}\" is not a number of minutes; expected a number of 0 or more, or an empty cell to draw it"))
             })?;
-            if !(minutes.is_finite() && minutes >= 0.0) {
+            if !(minutes.is_finite() && minutes >= 0.0 && minutes * MINUTE < MAX_DRAW_SECS) {
                 return Err(fail(
                     row,
                     TRACE_DRAW_COLUMNS[slot],
                     format!(
-                        "{text} is not allowed; expected a finite number of minutes of 0 or more"
+                        "{text} is not allowed; expected a finite number of minutes of 0 or more, \
+                         under {:.0} (about 31 years)",
+                        MAX_DRAW_SECS / MINUTE
                     ),
                 ));
             }

@@ -62,11 +62,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
     });
     variants.write(&dir)?;
     crate::report::html::write_variants_report(&dir)?;
-    print_variants(&b.name, &a.name, &variants);
+    print_variants(&b.name, &a.name, &variants)?;
     for note in [note_a, note_b].into_iter().flatten() {
-        println!("{note}");
+        outln!("{note}");
     }
-    println!(
+    outln!(
         "\n{} paired differences over {} replications (seed {}) in {:.2} s; reports in {}",
         variants.rows.len(),
         a.replications,
@@ -78,20 +78,21 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
 }
 
 /// Prints the findings of a comparison first, then the cells present on one side only.
-pub(super) fn print_variants(variant: &str, base: &str, variants: &Variants) {
-    println!("What if: {variant} against {base} (paired, B − A):");
+pub(super) fn print_variants(variant: &str, base: &str, variants: &Variants) -> Result<()> {
+    outln!("What if: {variant} against {base} (paired, B − A):");
     let findings = variants.findings();
     if findings.is_empty() {
-        println!("  no cell in common: nothing to compare");
+        outln!("  no cell in common: nothing to compare");
     }
     for f in &findings {
-        println!("  - {f}");
+        outln!("  - {f}");
     }
     let unmatched = variants.unmatched_text();
     if !unmatched.is_empty() {
-        println!("Cells present on one side only (no paired difference; see unmatched.csv):");
+        outln!("Cells present on one side only (no paired difference; see unmatched.csv):");
         for u in &unmatched {
-            println!("  - {u}");
+            outln!("  - {u}");
         }
     }
+    Ok(())
 }

@@ -2,6 +2,23 @@
 //! for people. Nothing else in the crate prints to the terminal or knows the command
 //! line.
 
+/// `println!` to standard output, returning an error (exit 1) when it cannot be
+/// written (a full disk, `> /dev/full`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::commands::stdout_error)?
+    }};
+}
+
+/// `print!` to standard output, returning an error when it cannot be written.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*).map_err($crate::commands::stdout_error)?
+    }};
+}
+
 mod compare;
 mod schedule;
 
@@ -21,10 +38,21 @@ use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
 use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
 use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
-use crate::scenario::Scenario;
+use crate::scenario::{MAX_REPLICATIONS, Scenario};
+
+/// Standard output could not be written.
+fn stdout_error(e: std::io::Error) -> Error {
+    Error::System(format!("cannot write to standard output: {e}"))
+}
 
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<ExitCode> {
+    let code = dispatch(cli)?;
+    std::io::Write::flush(&mut std::io::stdout()).map_err(stdout_error)?;
+    Ok(code)
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => run(RunArgs::default()),
         Some(Command::Validate { files }) => validate(&files),
@@ -53,7 +81,7 @@ fn validate(files: &[PathBuf]) -> Result<ExitCode> {
             }
         });
         match loaded {
-            Ok(s) => println!(
+            Ok(s) => outln!(
                 "OK  {}  ({}: {} agencies, {} schedules, {} replications of {} days{})",
                 file.display(),
                 s.name,
@@ -136,6 +164,11 @@ fn apply_overrides(
         if r == 0 {
             return Err(Error::argument("--replications 0: expected at least 1"));
         }
+        if r > MAX_REPLICATIONS {
+            return Err(Error::argument(format!(
+                "--replications {r}: expected at most {MAX_REPLICATIONS}, the limit a scenario file has too"
+            )));
+        }
         scenario.experiment.replications = r;
     }
     if let Some(seed) = seed {
@@ -151,9 +184,18 @@ fn apply_overrides(
 }
 
 /// A pool of `threads` workers (default: one per core).
+/// The most worker threads `--threads` may ask for.
+const MAX_THREADS: usize = 1024;
+
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     let threads = match threads {
         Some(0) => return Err(Error::argument("--threads 0: expected at least 1")),
+        Some(n) if n > MAX_THREADS => {
+            return Err(Error::argument(format!(
+                "--threads {n}: expected at most {MAX_THREADS} worker threads (this machine has {})",
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            )));
+        }
         Some(n) => n,
         None => 0,
     };
@@ -197,7 +239,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some((shard, source)) = shard {
         let file = args.file.as_deref();
         let done = pool.install(|| run_shard(&study, &dir, shard, file, &options, &bar))?;
-        print_shard(shard, &source, &done, started, &dir);
+        print_shard(shard, &source, &done, started, &dir)?;
         return Ok(ExitCode::SUCCESS);
     }
     let part = dir.join(".partial");
@@ -218,9 +260,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     std::fs::remove_dir_all(&part).ok();
     let what_if = run_variants(&study, &results, &pool, &dir)?;
     crate::report::html::write_report(&dir)?;
-    print!("{}", brief.console());
+    out!("{}", brief.console());
     if let Some(variants) = &what_if {
-        println!();
+        outln!();
         for v in &study.scenario.variants {
             let mine = crate::report::variants::Variants {
                 rows: variants
@@ -241,11 +283,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             } else {
                 format!("{} ({})", v.name, v.description)
             };
-            compare::print_variants(&label, &study.scenario.name, &mine);
+            compare::print_variants(&label, &study.scenario.name, &mine)?;
         }
     }
     let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
-    println!(
+    outln!(
         "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
         results.len(),
         elapsed.as_secs_f64(),
@@ -284,8 +326,8 @@ fn print_shard(
     done: &crate::run::shard::ShardRun,
     started: std::time::Instant,
     dir: &std::path::Path,
-) {
-    println!(
+) -> Result<()> {
+    outln!(
         "shard {shard} (from {source}): {} of {} work items in {:.2} s; part in {}",
         done.items,
         done.all_items,
@@ -293,17 +335,19 @@ fn print_shard(
         done.part.display()
     );
     if done.items == 0 {
-        println!(
+        outln!(
             "note: this shard has no work: {} shards for {} work items",
-            shard.count, done.all_items
+            shard.count,
+            done.all_items
         );
     }
-    println!(
+    outln!(
         "when all {} shards are done: watchsim merge {} --out {}",
         shard.count,
         dir.join("parts").display(),
         dir.display()
     );
+    Ok(())
 }
 
 fn merge(args: &MergeArgs) -> Result<ExitCode> {
@@ -314,9 +358,9 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         command_line(),
     )?;
     if !args.quiet {
-        print!("{}", merged.brief.console());
+        out!("{}", merged.brief.console());
     }
-    println!(
+    outln!(
         "\nmerged {} shard{} ({} work items, {} runs); reports in {}",
         merged.shards,
         if merged.shards > 1 { "s" } else { "" },
@@ -352,7 +396,7 @@ fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
     let plan = write_sbatch(&args.file, &request)?;
     let items = plan.items;
     if args.shards as usize > items {
-        println!(
+        outln!(
             "note: {} shards for {items} work items ({} variants × {} replications): {} shards will have nothing to do",
             args.shards,
             plan.variants,
@@ -368,14 +412,14 @@ fn slurm(args: &SlurmArgs) -> Result<ExitCode> {
         sh_quote(&out.join("parts").display().to_string()),
         sh_quote(&out.display().to_string())
     );
-    println!(
+    outln!(
         "wrote {} ({} array tasks, {items} work items)",
         plan.script.display(),
         args.shards
     );
-    println!("submit it:\n  sbatch {script_q}");
-    println!("when every task has finished, merge the parts:\n  {merge}");
-    println!(
+    outln!("submit it:\n  sbatch {script_q}");
+    outln!("when every task has finished, merge the parts:\n  {merge}");
+    outln!(
         "or queue the merge behind the array in one go:\n  jid=$(sbatch --parsable {script_q}) && sbatch --dependency=afterok:$jid --wrap {}",
         sh_quote(&merge)
     );
@@ -390,7 +434,7 @@ fn report(dir: &std::path::Path, sweep_value: Option<String>) -> Result<ExitCode
     } else {
         crate::report::html::write_report_with(dir, sweep_value.as_deref())?
     };
-    println!(
+    outln!(
         "wrote the charts and {} in {:.2} s",
         path.display(),
         started.elapsed().as_secs_f64()

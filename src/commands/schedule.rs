@@ -48,7 +48,7 @@ pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
         for &k in &counts {
             let spec = &scenario.schedules[s];
             let coverage = schedule::compile(&scenario, spec, k);
-            print_coverage(&scenario, s, k, &coverage, &horizon);
+            print_coverage(&scenario, s, k, &coverage, &horizon)?;
             compiled.push((spec.name.as_str(), k, coverage));
         }
     }
@@ -57,10 +57,10 @@ pub fn schedule(args: &ScheduleArgs) -> Result<ExitCode> {
     let dir = report_dir(&scenario, args.out.as_deref());
     let path = dir.join("coverage.csv");
     write_atomic(&path, &coverage_csv(&scenario, &cells))?;
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     let timeline = timeline(&scenario, args, &schedules, &compiled, &horizon)?;
     let chart = crate::report::charts::draw_timeline(&dir, timeline)?;
-    println!(
+    outln!(
         "wrote {} and .svg",
         dir.join(format!("{}.png", chart.stem)).display()
     );
@@ -182,16 +182,22 @@ fn describe_rule(rule: &Rule) -> String {
     }
 }
 
-fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, horizon: &Horizon) {
+fn print_coverage(
+    scenario: &Scenario,
+    s: usize,
+    k: usize,
+    coverage: &Coverage,
+    horizon: &Horizon,
+) -> Result<()> {
     let spec = &scenario.schedules[s];
-    println!(
+    outln!(
         "\n== {} ({}) · {k} agencies ==",
         spec.name,
         describe_rule(&spec.rule)
     );
     let intervals = coverage.intervals(k);
     let fmt = |t: f64| horizon.instant(t).format("%a %Y-%m-%d %H:%M").to_string();
-    println!("Who holds the watch, first week (UTC | member's local time):");
+    outln!("Who holds the watch, first week (UTC | member's local time):");
     let first_week: Vec<&Interval> = intervals
         .iter()
         .filter(|i| i.kind == IntervalKind::Watch && i.start < WEEK)
@@ -206,7 +212,7 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
                 .format("%a %H:%M %Z")
                 .to_string()
         };
-        println!(
+        outln!(
             "  {} → {} UTC  {:<6} {} → {}",
             fmt(i.start),
             horizon.instant(i.end).format("%a %Y-%m-%d %H:%M"),
@@ -216,7 +222,7 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
         );
     }
     if first_week.len() > 60 {
-        println!("  … {} more in the first week", first_week.len() - 60);
+        outln!("  … {} more in the first week", first_week.len() - 60);
     }
     let weeks = coverage.horizon / WEEK;
     let hours: Vec<String> = (0..k)
@@ -228,7 +234,7 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
             )
         })
         .collect();
-    println!("Hours on watch per week: {}", hours.join(" · "));
+    outln!("Hours on watch per week: {}", hours.join(" · "));
     for kind in [IntervalKind::Gap, IntervalKind::Overlap] {
         let items: Vec<&Interval> = intervals.iter().filter(|i| i.kind == kind).collect();
         let total: f64 = items.iter().map(|i| i.end - i.start).sum();
@@ -239,10 +245,10 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
             "Overlaps"
         };
         if items.is_empty() {
-            println!("{label}: none");
+            outln!("{label}: none");
             continue;
         }
-        println!(
+        outln!(
             "{label}: {} in all, {:.1} h ({:.2} % of the horizon)",
             items.len(),
             total / 3600.0,
@@ -257,14 +263,14 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
                 String::new()
             };
             if run.len() == 1 {
-                println!(
+                outln!(
                     "  {} → {} UTC{who}, {len_h:.2} h",
                     fmt(first.start),
                     fmt(first.end)
                 );
             } else {
                 let last = run[run.len() - 1];
-                println!(
+                outln!(
                     "  daily {}–{} UTC{who}, {} → {} ({}×, {len_h:.2} h each)",
                     horizon.instant(first.start).format("%H:%M"),
                     horizon.instant(first.end).format("%H:%M"),
@@ -275,12 +281,13 @@ fn print_coverage(scenario: &Scenario, s: usize, k: usize, coverage: &Coverage, 
             }
         }
         if runs.len() > 40 {
-            println!(
+            outln!(
                 "  … {} more (all of them are in coverage.csv)",
                 runs.len() - 40
             );
         }
     }
+    Ok(())
 }
 
 /// Groups intervals that recur every day at the same time with the same length and

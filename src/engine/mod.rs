@@ -814,7 +814,9 @@ impl<'a, S: Sink> Simulation<'a, S> {
             desk,
             police,
         };
-        if response > self.config.horizon {
+        // A response time that is not a number (a draw that overflowed to infinity,
+        // then infinity − infinity) also ends the case as open.
+        if response.is_nan() || response > self.config.horizon {
             // Triaged, but the response comes after the horizon: open, with the stages
             // that were over by then.
             outcome.status = Status::Open;

@@ -64,20 +64,28 @@ pub fn write_atomic_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
-        produce(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(WriteError {
-            path: path.to_path_buf(),
-            source,
-        });
+    // Created exclusively (O_EXCL) under an unpredictable name: a link planted in the
+    // folder is never followed, and the file is removed if anything fails.
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // As fs::File::create would: readable by others, as the umask allows.
+        builder.permissions(fs::Permissions::from_mode(0o666));
     }
-    Ok(())
+    let result = (|| {
+        let tmp = builder.tempfile_in(dir)?;
+        let mut f = std::io::BufWriter::new(tmp);
+        produce(&mut f)?;
+        let tmp = f.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    })();
+    result.map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -116,6 +116,11 @@ impl<'de> Deserialize<'de> for Num {
         let value: f64 = text
             .parse()
             .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a number")))?;
+        if !value.is_finite() {
+            return Err(serde::de::Error::custom(format!(
+                "{text:?} is not a finite number; expected a number watchsim writes, or an empty cell"
+            )));
+        }
         Ok(Num::new(value, 6))
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::experiment::Study;
 use crate::report::write::{absolute, report_dir};
 use crate::report::write_atomic;
-use crate::scenario::Scenario;
+use crate::scenario::{MAX_REPLICATIONS, Scenario};
 
 /// Quotes a word for a POSIX shell.
 pub fn sh_quote(word: &str) -> String {
@@ -118,6 +118,17 @@ fn sbatch_value(option: &str, value: &str, allowed: &str) -> Result<String> {
     Ok(value.to_string())
 }
 
+/// Refuses control characters (newline, carriage return, escape …) in a path or name
+/// that goes into an sbatch script.
+fn script_safe(what: &str, text: &str) -> Result<()> {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(Error::argument(format!(
+            "{what} {text:?} holds the control character {c:?}, which cannot go into an sbatch script; expected a path or name without control characters (newlines, tabs, escapes)"
+        )));
+    }
+    Ok(())
+}
+
 /// What `watchsim slurm` is asked for.
 #[derive(Debug, Clone, Default)]
 pub struct SlurmRequest {
@@ -171,6 +182,11 @@ pub fn write_sbatch(file: &Path, request: &SlurmRequest) -> Result<SlurmPlan> {
     if request.replications == Some(0) {
         return Err(Error::argument("--replications 0: expected at least 1"));
     }
+    if let Some(r) = request.replications.filter(|r| *r > MAX_REPLICATIONS) {
+        return Err(Error::argument(format!(
+            "--replications {r}: expected at most {MAX_REPLICATIONS}, the limit a scenario file has too"
+        )));
+    }
     let value = |option: &str, v: &Option<String>, allowed: &str| {
         v.as_deref()
             .map(|v| sbatch_value(option, v, allowed))
@@ -216,6 +232,24 @@ pub fn write_sbatch(file: &Path, request: &SlurmRequest) -> Result<SlurmPlan> {
         .script
         .clone()
         .unwrap_or_else(|| out.join("watchsim.sbatch"));
+    // Every path and name that goes into the script: a newline would end an #SBATCH
+    // line or a command and start another (quoting cannot help inside `#SBATCH`).
+    let paths = [
+        ("--out", spec.out.display().to_string()),
+        ("--script", script.display().to_string()),
+        (
+            "the scenario file's path",
+            spec.scenario.display().to_string(),
+        ),
+        ("the scenario's name", spec.name.clone()),
+        (
+            "the watchsim binary's path",
+            spec.binary.display().to_string(),
+        ),
+    ];
+    for (what, text) in &paths {
+        script_safe(what, text)?;
+    }
     // Slurm does not create the log folder; a job writing into a missing one fails.
     let logs = out.join("slurm-logs");
     fs::create_dir_all(&logs).map_err(|source| {

@@ -45,17 +45,72 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// The longest source line an error shows whole; longer ones are cut around the
+/// offending place (a 20 KB line repeated under each of its errors grows quadratically).
+const SNIPPET_CHARS: usize = 120;
+
+/// `line` cut to at most [`SNIPPET_CHARS`] characters around the `len` characters from
+/// column `start` (0-based), with the underline's new start and length.
+fn excerpt(line: &str, start: usize, len: usize) -> (String, usize, usize) {
+    let chars = line.chars().count();
+    if chars <= SNIPPET_CHARS {
+        return (line.to_string(), start, len);
+    }
+    let from = start.saturating_sub(SNIPPET_CHARS / 3);
+    let to = (from + SNIPPET_CHARS).min(chars);
+    let mut text: String = line.chars().skip(from).take(to - from).collect();
+    let mut at = start - from;
+    if from > 0 {
+        text.insert(0, '…');
+        at += 1;
+    }
+    if to < chars {
+        text.push('…');
+    }
+    let len = len.min(to.saturating_sub(start)).max(1);
+    (text, at, len)
+}
+
+/// At most this many distinct errors are shown; the rest are counted.
+pub const MAX_ERRORS_SHOWN: usize = 50;
+
 /// All the problems found in one scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioErrors(pub Vec<ScenarioError>);
 
 impl fmt::Display for ScenarioErrors {
+    /// Each distinct error (same key and message) once, at its first place, with a
+    /// count of its repeats; at most [`MAX_ERRORS_SHOWN`] of them, then how many more.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
+        let mut groups: Vec<(&ScenarioError, usize)> = Vec::new();
+        let mut index: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        for e in &self.0 {
+            match index.entry((e.key.as_str(), e.message.as_str())) {
+                std::collections::hash_map::Entry::Occupied(o) => groups[*o.get()].1 += 1,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(groups.len());
+                    groups.push((e, 0));
+                }
+            }
+        }
+        for (i, (e, repeats)) in groups.iter().take(MAX_ERRORS_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{e}")?;
+            if *repeats > 0 {
+                let s = if *repeats == 1 { "" } else { "s" };
+                write!(
+                    f,
+                    "\n  (the same error {repeats} more time{s} in this file)"
+                )?;
+            }
+        }
+        if groups.len() > MAX_ERRORS_SHOWN {
+            let more: usize = groups[MAX_ERRORS_SHOWN..].iter().map(|(_, r)| r + 1).sum();
+            let s = if more == 1 { "" } else { "s" };
+            write!(f, "\n… and {more} more error{s} (fix the ones above first)")?;
         }
         Ok(())
     }
@@ -149,7 +204,7 @@ impl Source<'_> {
             column,
             key,
             message,
-            snippet: Some((line_text.trim_end().to_string(), column - 1, len)),
+            snippet: Some(excerpt(line_text.trim_end(), column - 1, len)),
         }
     }
 

@@ -35,6 +35,9 @@ pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
 
+/// The most replications per cell a scenario (or `--replications`) may ask for.
+pub const MAX_REPLICATIONS: u32 = 1_000_000;
+
 /// The most severity classes a scenario may have (each desk keeps the classes that get
 /// a call-out as a 64-bit set).
 pub const MAX_CLASSES: usize = 64;

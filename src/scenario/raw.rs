@@ -48,7 +48,7 @@ pub struct RawExperiment {
     pub warmup: Option<Spanned<Duration>>,
     pub start: Option<Spanned<String>>,
     pub agencies: Option<Spanned<Vec<Spanned<i64>>>>,
-    pub schedules: Option<Vec<Spanned<String>>>,
+    pub schedules: Option<Spanned<Vec<Spanned<String>>>>,
     pub sla: Option<Spanned<Vec<Spanned<Duration>>>>,
 }
 
@@ -174,7 +174,7 @@ pub struct RawReferral {
 #[serde(deny_unknown_fields)]
 pub struct RawAgency {
     pub id: Spanned<String>,
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub tz: Spanned<String>,
     pub weight: Spanned<f64>,
     pub watch_staff: Option<Spanned<i64>>,

@@ -350,7 +350,7 @@ impl Dist {
         if !(factor.is_finite() && factor > 0.0) {
             return Err(format!("a scale factor must be positive, not {factor}"));
         }
-        Ok(match *self {
+        match *self {
             Dist::Const(v) => Dist::Const(v * factor),
             Dist::Exp(_, mean) => exp_dist(mean * factor)?,
             Dist::LogNormal(_, mu, sigma) => lognormal(mu + factor.ln(), sigma)?,
@@ -358,9 +358,58 @@ impl Dist {
             Dist::Gamma(_, k, theta) => gamma(k, theta * factor)?,
             Dist::Weibull(_, k, lambda) => weibull(k, lambda * factor)?,
             Dist::Never => Dist::Never,
-        })
+        }
+        .bounded()
+    }
+
+    /// A high quantile (the one exceeded once in a billion draws), in seconds: exact
+    /// where it has a closed form, an upper bound for the gamma (Laurent and Massart's
+    /// tail bound); infinite for `never`.
+    pub fn high_quantile(&self) -> f64 {
+        // ln(1 / p) for p = 1e-9, and the standard normal quantile of 1 − p.
+        const LN_INV_P: f64 = 20.723_265_836_946_41;
+        const Z: f64 = 5.997_807_015_007_686;
+        match *self {
+            Dist::Const(v) => v,
+            Dist::Exp(_, mean) => mean * LN_INV_P,
+            Dist::LogNormal(_, mu, sigma) => (mu + sigma * Z).exp(),
+            Dist::Uniform(_, _, b) => b,
+            Dist::Gamma(_, k, theta) => theta * (k + (2.0 * k * LN_INV_P).sqrt() + LN_INV_P),
+            Dist::Weibull(_, k, lambda) => lambda * LN_INV_P.powf(1.0 / k),
+            Dist::Never => f64::INFINITY,
+        }
+    }
+
+    /// Refuses a distribution (other than `never`) whose mean or high quantile is not
+    /// finite or not under [`MAX_DRAW_SECS`]: its draws would overflow the clock.
+    fn bounded(self) -> Result<Dist, String> {
+        if matches!(self, Dist::Never) {
+            return Ok(self);
+        }
+        let (mean, high) = (self.mean(), self.high_quantile());
+        if mean.is_finite() && mean < MAX_DRAW_SECS && high.is_finite() && high < MAX_DRAW_SECS {
+            return Ok(self);
+        }
+        let show = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.3e} s")
+            } else {
+                "infinite".to_string()
+            }
+        };
+        Err(format!(
+            "its mean is {} and its 1-in-a-billion draw is {}; expected a distribution whose mean and \
+             1-in-a-billion draw are under {MAX_DRAW_SECS:e} s (about 31 years): a smaller scale, \
+             a larger shape or a smaller sigma",
+            show(mean),
+            show(high)
+        ))
     }
 }
+
+/// The largest mean, or 1-in-a-billion draw, a distribution may have, in seconds (about
+/// 31 years): larger ones cannot be simulated (their draws overflow the clock).
+pub const MAX_DRAW_SECS: f64 = 1e9;
 
 fn exp_dist(mean: f64) -> Result<Dist, String> {
     if mean == 0.0 {
@@ -482,110 +531,115 @@ impl FromStr for Dist {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let s = text.trim();
-        if s == "never" {
-            return Ok(Dist::Never);
+        parse_dist(text)?
+            .bounded()
+            .map_err(|e| format!("\"{text}\" cannot be simulated: {e}"))
+    }
+}
+
+fn parse_dist(text: &str) -> Result<Dist, String> {
+    let s = text.trim();
+    if s == "never" {
+        return Ok(Dist::Never);
+    }
+    if s == "0" {
+        return Ok(Dist::Const(0.0));
+    }
+    let Some((name, rest)) = s.split_once('(') else {
+        // A bare duration is a constant: "10m" means const(10m).
+        if s.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)) {
+            return s.parse::<Duration>().map(|d| Dist::Const(d.secs()));
         }
-        if s == "0" {
-            return Ok(Dist::Const(0.0));
+        return Err(format!(
+            "\"{text}\" is not a distribution; expected {DIST_FORMS}"
+        ));
+    };
+    let Some(inner) = rest.strip_suffix(')') else {
+        return Err(format!(
+            "\"{text}\" lacks its closing parenthesis; expected {DIST_FORMS}"
+        ));
+    };
+    let args = Args::parse(text, inner);
+    match name.trim() {
+        "const" => match args.positional.as_slice() {
+            [v] if args.named.is_empty() => Ok(Dist::Const(args.duration(v)?)),
+            _ => Err(format!(
+                "\"{text}\" has the wrong arguments; expected const(DURATION)"
+            )),
+        },
+        "exp" => {
+            let mean = match (args.positional.as_slice(), args.get("mean")) {
+                ([v], None) if args.named.is_empty() => *v,
+                ([], Some(v)) if args.named.len() == 1 => v,
+                _ => {
+                    return Err(format!(
+                        "\"{text}\" has the wrong arguments; expected exp(mean=DURATION)"
+                    ));
+                }
+            };
+            exp_dist(args.duration(mean)?)
         }
-        let Some((name, rest)) = s.split_once('(') else {
-            // A bare duration is a constant: "10m" means const(10m).
-            if s.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)) {
-                return s.parse::<Duration>().map(|d| Dist::Const(d.secs()));
+        "lognormal" => {
+            if args.get("median").is_some() {
+                args.expect(
+                    &["median", "sigma"],
+                    "lognormal(median=DURATION, sigma=NUMBER)",
+                )?;
+                let median = args.positive_duration(args.get("median").unwrap_or(""), "median")?;
+                let sigma = args.positive_number(args.get("sigma").unwrap_or(""), "sigma")?;
+                lognormal(median.ln(), sigma)
+            } else {
+                args.expect(
+                    &["mean", "sd"],
+                    "lognormal(mean=DURATION, sd=DURATION) or lognormal(median=DURATION, sigma=NUMBER)",
+                )?;
+                let mean = args.positive_duration(args.get("mean").unwrap_or(""), "mean")?;
+                let sd = args.positive_duration(args.get("sd").unwrap_or(""), "sd")?;
+                // Moments of a lognormal: sigma² = ln(1 + sd²/mean²), mu = ln(mean) − sigma²/2.
+                let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+                lognormal(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
             }
-            return Err(format!(
-                "\"{text}\" is not a distribution; expected {DIST_FORMS}"
-            ));
-        };
-        let Some(inner) = rest.strip_suffix(')') else {
-            return Err(format!(
-                "\"{text}\" lacks its closing parenthesis; expected {DIST_FORMS}"
-            ));
-        };
-        let args = Args::parse(text, inner);
-        match name.trim() {
-            "const" => match args.positional.as_slice() {
-                [v] if args.named.is_empty() => Ok(Dist::Const(args.duration(v)?)),
-                _ => Err(format!(
-                    "\"{text}\" has the wrong arguments; expected const(DURATION)"
-                )),
-            },
-            "exp" => {
-                let mean = match (args.positional.as_slice(), args.get("mean")) {
-                    ([v], None) if args.named.is_empty() => *v,
-                    ([], Some(v)) if args.named.len() == 1 => v,
-                    _ => {
-                        return Err(format!(
-                            "\"{text}\" has the wrong arguments; expected exp(mean=DURATION)"
-                        ));
-                    }
-                };
-                exp_dist(args.duration(mean)?)
-            }
-            "lognormal" => {
-                if args.get("median").is_some() {
-                    args.expect(
-                        &["median", "sigma"],
-                        "lognormal(median=DURATION, sigma=NUMBER)",
-                    )?;
-                    let median =
-                        args.positive_duration(args.get("median").unwrap_or(""), "median")?;
-                    let sigma = args.positive_number(args.get("sigma").unwrap_or(""), "sigma")?;
-                    lognormal(median.ln(), sigma)
-                } else {
-                    args.expect(
-                        &["mean", "sd"],
-                        "lognormal(mean=DURATION, sd=DURATION) or lognormal(median=DURATION, sigma=NUMBER)",
-                    )?;
-                    let mean = args.positive_duration(args.get("mean").unwrap_or(""), "mean")?;
-                    let sd = args.positive_duration(args.get("sd").unwrap_or(""), "sd")?;
-                    // Moments of a lognormal: sigma² = ln(1 + sd²/mean²), mu = ln(mean) − sigma²/2.
-                    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
-                    lognormal(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+        }
+        "uniform" => match args.positional.as_slice() {
+            [a, b] if args.named.is_empty() => {
+                let (a, b) = (args.duration(a)?, args.duration(b)?);
+                if a > b {
+                    return Err(format!(
+                        "in \"{text}\": the lower bound is above the upper bound; expected uniform(LOW, HIGH) with LOW <= HIGH"
+                    ));
                 }
+                uniform(a, b)
             }
-            "uniform" => match args.positional.as_slice() {
-                [a, b] if args.named.is_empty() => {
-                    let (a, b) = (args.duration(a)?, args.duration(b)?);
-                    if a > b {
-                        return Err(format!(
-                            "in \"{text}\": the lower bound is above the upper bound; expected uniform(LOW, HIGH) with LOW <= HIGH"
-                        ));
-                    }
-                    uniform(a, b)
-                }
-                _ => Err(format!(
-                    "\"{text}\" has the wrong arguments; expected uniform(LOW, HIGH)"
-                )),
-            },
-            "gamma" => {
-                if args.get("shape").is_some() {
-                    args.expect(&["shape", "scale"], "gamma(shape=NUMBER, scale=DURATION)")?;
-                    let shape = args.positive_number(args.get("shape").unwrap_or(""), "shape")?;
-                    let scale = args.positive_duration(args.get("scale").unwrap_or(""), "scale")?;
-                    gamma(shape, scale)
-                } else {
-                    args.expect(
-                        &["mean", "sd"],
-                        "gamma(mean=DURATION, sd=DURATION) or gamma(shape=NUMBER, scale=DURATION)",
-                    )?;
-                    let mean = args.positive_duration(args.get("mean").unwrap_or(""), "mean")?;
-                    let sd = args.positive_duration(args.get("sd").unwrap_or(""), "sd")?;
-                    // shape k = mean²/sd², scale θ = sd²/mean.
-                    gamma((mean / sd).powi(2), sd * sd / mean)
-                }
-            }
-            "weibull" => {
-                args.expect(&["shape", "scale"], "weibull(shape=NUMBER, scale=DURATION)")?;
+            _ => Err(format!(
+                "\"{text}\" has the wrong arguments; expected uniform(LOW, HIGH)"
+            )),
+        },
+        "gamma" => {
+            if args.get("shape").is_some() {
+                args.expect(&["shape", "scale"], "gamma(shape=NUMBER, scale=DURATION)")?;
                 let shape = args.positive_number(args.get("shape").unwrap_or(""), "shape")?;
                 let scale = args.positive_duration(args.get("scale").unwrap_or(""), "scale")?;
-                weibull(shape, scale)
+                gamma(shape, scale)
+            } else {
+                args.expect(
+                    &["mean", "sd"],
+                    "gamma(mean=DURATION, sd=DURATION) or gamma(shape=NUMBER, scale=DURATION)",
+                )?;
+                let mean = args.positive_duration(args.get("mean").unwrap_or(""), "mean")?;
+                let sd = args.positive_duration(args.get("sd").unwrap_or(""), "sd")?;
+                // shape k = mean²/sd², scale θ = sd²/mean.
+                gamma((mean / sd).powi(2), sd * sd / mean)
             }
-            other => Err(format!(
-                "\"{other}\" is not a known distribution; expected {DIST_FORMS}"
-            )),
         }
+        "weibull" => {
+            args.expect(&["shape", "scale"], "weibull(shape=NUMBER, scale=DURATION)")?;
+            let shape = args.positive_number(args.get("shape").unwrap_or(""), "shape")?;
+            let scale = args.positive_duration(args.get("scale").unwrap_or(""), "scale")?;
+            weibull(shape, scale)
+        }
+        other => Err(format!(
+            "\"{other}\" is not a known distribution; expected {DIST_FORMS}"
+        )),
     }
 }
 

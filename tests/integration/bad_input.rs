@@ -797,3 +797,314 @@ fn sweep_values_are_reported_in_the_scenario_s_order_not_as_strings() {
     let ten = stdout.find("= 10").expect("the value 10 is reported");
     assert!(two < ten, "2 comes before 10:\n{stdout}");
 }
+
+// ---------------------------------------------------------------- issue 17: hostile input
+
+/// Runs `watchsim` with a time limit: a hang fails the test instead of stalling it.
+fn watchsim_within(args: &[&str], cwd: &std::path::Path, secs: u64) -> Output {
+    crate::common::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .args(args)
+            .current_dir(cwd),
+        std::time::Duration::from_secs(secs),
+    )
+}
+
+#[test]
+fn distributions_whose_draws_overflow_are_refused_at_validation() {
+    let d = dir("infinite-draws");
+    for (i, dist) in [
+        "weibull(shape=0.001, scale=1h)",
+        "lognormal(median=1m, sigma=1000)",
+        "exp(mean=5000w)",
+        "gamma(shape=1000000, scale=1h)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = format!("s{i}.toml");
+        std::fs::write(
+            d.join(&file),
+            edit(
+                "triage = \"exp(mean=20m)\"",
+                &format!("triage = \"{dist}\""),
+            ),
+        )
+        .unwrap();
+        for args in [vec!["validate", &file], vec!["run", &file, "-q"]] {
+            let stderr = fails(&watchsim_within(&args, &d, 30), 2);
+            contains_all(
+                &stderr,
+                &[
+                    &file,
+                    "[watch] triage",
+                    dist,
+                    "cannot be simulated",
+                    "under 1e9 s",
+                ],
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_values_that_overflow_in_seconds_are_refused() {
+    let stderr = run_trace(
+        "overflow",
+        format!("{TRACE_HEADER}{TRACE_ROWS}2026-01-08T10:00:00Z,us,urgent,1e308\n").as_bytes(),
+        2,
+    );
+    contains_all(
+        &stderr,
+        &[
+            "row 3, column triage",
+            "1e308 is not allowed",
+            "under 16666667",
+        ],
+    );
+}
+
+#[test]
+fn report_on_a_summary_cell_of_1e400_is_bad_input_not_a_hang() {
+    let d = dir("summary-1e400");
+    let out = d.join("out");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    assert!(
+        watchsim(&["run", "s.toml", "-q", "--out", "out"], &d)
+            .status
+            .success()
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut lines: Vec<String> = summary.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let mean = header
+        .iter()
+        .position(|h| *h == "mean")
+        .expect("a mean column");
+    let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    cells[mean] = "1e400".into();
+    lines[1] = cells.join(",");
+    std::fs::write(out.join("summary.csv"), lines.join("\n") + "\n").unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 30), 2);
+    contains_all(&stderr, &["summary.csv", "1e400", "not a finite number"]);
+}
+
+#[test]
+fn an_empty_schedules_list_is_a_validation_error_not_a_panic() {
+    let d = dir("empty-schedules");
+    std::fs::write(
+        d.join("s.toml"),
+        edit("days = 14", "days = 14\nschedules = []"),
+    )
+    .unwrap();
+    for args in [
+        vec!["validate", "s.toml"],
+        vec!["run", "s.toml", "-q", "--out", "out"],
+    ] {
+        let stderr = fails(&watchsim_within(&args, &d, 30), 2);
+        contains_all(
+            &stderr,
+            &["s.toml:6:13", "[experiment] schedules", "the list is empty"],
+        );
+    }
+    assert!(!d.join("out").exists());
+}
+
+#[test]
+fn a_full_standard_output_is_an_error_with_exit_1_not_a_panic() {
+    let d = dir("dev-full");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("no /dev/full on this system: nothing to check");
+        return;
+    }
+    for args in [
+        vec!["validate", "s.toml"],
+        vec!["run", "s.toml", "--out", "out"],
+        vec!["schedule", "s.toml", "--out", "sched"],
+    ] {
+        // Through a shell: the test harness captures stdout itself.
+        let out = crate::common::output_within(
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg("exec \"$0\" \"$@\" >/dev/full")
+                .arg(env!("CARGO_BIN_EXE_watchsim"))
+                .args(&args)
+                .current_dir(&d),
+            std::time::Duration::from_secs(60),
+        );
+        let stderr = fails(&out, 1);
+        contains_all(&stderr, &["cannot write to standard output"]);
+    }
+}
+
+#[test]
+fn control_characters_in_paths_that_go_into_an_sbatch_script_are_refused() {
+    let d = dir("slurm-injection");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let evil = "x\ntouch PWNED\n#";
+    for (flag, words) in [
+        ("--out", &["--out", "control character"][..]),
+        ("--script", &["--script", "control character"][..]),
+    ] {
+        let out = watchsim_within(&["slurm", "s.toml", "--shards", "2", flag, evil], &d, 30);
+        let stderr = fails(&out, 2);
+        contains_all(&stderr, words);
+    }
+    // The scenario file's own path.
+    std::fs::write(d.join("a\nb.toml"), BASE).unwrap();
+    let out = watchsim_within(
+        &["slurm", "a\nb.toml", "--shards", "2", "--out", "o"],
+        &d,
+        30,
+    );
+    contains_all(
+        &fails(&out, 2),
+        &["scenario file's path", "control character"],
+    );
+    assert!(!d.join("PWNED").exists());
+    assert!(!d.join("x\ntouch PWNED\n#").exists(), "nothing written");
+}
+
+#[test]
+fn names_with_terminal_escapes_formulas_or_great_length_are_refused() {
+    let d = dir("hostile-names");
+    let long = "a".repeat(201);
+    let cases: Vec<(String, String, Vec<&str>)> = vec![
+        (
+            "name = \"fts\"".into(),
+            "name = \"ok\\u001b]0;PWNED\\u0007\\u001b[2J\"".into(),
+            vec!["[[schedule]] #1", "schedule name", "control character"],
+        ),
+        (
+            "name = \"rr\"".into(),
+            "name = \"=HYPERLINK(\\\"http://x\\\")\"".into(),
+            vec!["schedule name", "starts with '='", "formula"],
+        ),
+        (
+            "{ class = \"urgent\"".into(),
+            "{ class = \"@SUM(A1)\"".into(),
+            vec!["severity.class", "class name", "starts with '@'"],
+        ),
+        (
+            "id = \"uk\"".into(),
+            "id = \"-uk\"".into(),
+            vec!["id", "agency id", "starts with '-'"],
+        ),
+        (
+            "id = \"uk\"".into(),
+            "id = \"uk\"\nname = \"+44\"".into(),
+            vec!["agency name", "starts with '+'"],
+        ),
+        (
+            "name = \"fts\"".into(),
+            format!("name = \"{long}\""),
+            vec![
+                "schedule name",
+                "is 201 characters long",
+                "at most 200 characters",
+            ],
+        ),
+    ];
+    for (i, (from, to, words)) in cases.iter().enumerate() {
+        let file = format!("s{i}.toml");
+        std::fs::write(d.join(&file), edit(from, to)).unwrap();
+        let stderr = fails(&watchsim_within(&["validate", &file], &d, 30), 2);
+        contains_all(&stderr, words);
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "no raw escape printed: {stderr:?}"
+        );
+        assert!(stderr.len() < 4000, "a short excerpt, not the whole name");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_at_the_old_temporary_name_is_not_followed() {
+    let d = dir("planted-symlink");
+    let victim = d.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    // The name write_atomic once used: predictable from the process id.
+    let planted = d.join(format!(".summary.csv.tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let target = d.join("summary.csv");
+    watchsim::report::write_atomic(&target, b"new\n").unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let meta = std::fs::symlink_metadata(&target).unwrap();
+    assert!(
+        meta.file_type().is_file(),
+        "summary.csv is a file, not a link"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+    // No temporary file of ours is left beside it (only the planted link).
+    let left: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_repeated_error_is_shown_once_with_a_count_and_errors_are_capped() {
+    let d = dir("repeated-errors");
+    // 10,000 counts of 1: the first is fine, the other 9,999 are "listed twice".
+    let ones = vec!["1"; 10_000].join(", ");
+    std::fs::write(
+        d.join("ones.toml"),
+        edit("days = 14", &format!("days = 14\nagencies = [{ones}]")),
+    )
+    .unwrap();
+    let stderr = fails(&watchsim_within(&["validate", "ones.toml"], &d, 30), 2);
+    contains_all(
+        &stderr,
+        &[
+            "the count 1 is listed twice",
+            "the same error 9998 more times",
+        ],
+    );
+    assert_eq!(stderr.matches("listed twice").count(), 1);
+    assert!(stderr.len() < 10_000, "{} bytes of errors", stderr.len());
+    // 1,000 different errors: the first 50 and a count of the rest.
+    let many: Vec<String> = (3..1003).map(|k| k.to_string()).collect();
+    std::fs::write(
+        d.join("many.toml"),
+        edit(
+            "days = 14",
+            &format!("days = 14\nagencies = [{}]", many.join(", ")),
+        ),
+    )
+    .unwrap();
+    let stderr = fails(&watchsim_within(&["validate", "many.toml"], &d, 30), 2);
+    assert_eq!(stderr.matches("is not possible with a roster").count(), 50);
+    contains_all(&stderr, &["… and 950 more errors"]);
+    assert!(stderr.len() < 100_000, "{} bytes of errors", stderr.len());
+}
+
+#[test]
+fn replications_and_threads_beyond_the_limits_are_refused_naming_them() {
+    let d = dir("cli-limits");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "s.toml", "-q", "-r", "1000001", "--out", "out"],
+            &["--replications 1000001", "at most 1000000"],
+        ),
+        (
+            &[
+                "slurm", "s.toml", "--shards", "2", "-r", "1000001", "--out", "out",
+            ],
+            &["--replications 1000001", "at most 1000000"],
+        ),
+        (
+            &["run", "s.toml", "-q", "-j", "100000", "--out", "out"],
+            &["--threads 100000", "worker threads"],
+        ),
+    ];
+    for (args, words) in cases {
+        let stderr = fails(&watchsim_within(args, &d, 30), 2);
+        contains_all(&stderr, words);
+    }
+    assert!(!d.join("out").exists(), "nothing written");
+}

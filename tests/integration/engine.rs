@@ -303,3 +303,44 @@ kind = "always"
         "{err}"
     );
 }
+
+/// Issue 17: a draw that is not finite (an overflowing distribution, a trace value of
+/// 1e308 minutes) must not hang the event loop: the case ends as open.
+#[test]
+fn cases_whose_next_event_is_not_finite_end_open_without_hanging() {
+    let scenario = founders("in_progress_at_handoff = \"finish\"");
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let config = EngineConfig::new(&scenario);
+        let mut incidents = IncidentFactory::new(&scenario).unwrap().generate(0);
+        for (i, inc) in incidents.iter_mut().enumerate().take(300) {
+            let bad = [f64::INFINITY, f64::NAN, f64::MAX][i % 3];
+            match i % 5 {
+                0 => inc.triage = bad,
+                1 => inc.domestic = bad,
+                2 => inc.police = bad,
+                3 => inc.detect = bad,
+                _ => inc.cross_border = bad,
+            }
+        }
+        let mut statuses = Vec::new();
+        for spec in &scenario.schedules {
+            let k = scenario.agencies.len();
+            let plan = CellPlan::new(&config, schedule::compile(&scenario, spec, k), k);
+            let mut sink = Collect::default();
+            simulate(&config, &plan, &incidents, &mut sink);
+            assert_eq!(sink.outcomes.len(), incidents.len());
+            for o in sink.outcomes.iter().map(|o| o.expect("ended")) {
+                if o.status == Status::Responded {
+                    assert!(o.response.is_finite() && o.response <= config.horizon);
+                }
+                statuses.push(o.status);
+            }
+        }
+        done.send(statuses).unwrap();
+    });
+    let statuses = result
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the engine ended within a minute");
+    assert!(statuses.contains(&Status::Open));
+}

@@ -21,7 +21,9 @@ impl Validator<'_> {
         let mut seen = HashSet::new();
         for a in agencies {
             let id = a.get_ref().id.get_ref().clone();
-            if !seen.insert(id.clone()) {
+            if !self.safe_name(a.get_ref().id.span(), "id", "agency id", &id) {
+                // Reported by safe_name.
+            } else if !seen.insert(id.clone()) {
                 self.err(
                     a.get_ref().id.span(),
                     "id",
@@ -90,9 +92,12 @@ impl Validator<'_> {
         holidays.sort_unstable();
         holidays.dedup();
         let id = a.id.into_inner();
+        if let Some(name) = &a.name {
+            self.safe_name(name.span(), "name", "agency name", name.get_ref());
+        }
         Agency {
             holidays,
-            name: a.name.unwrap_or_else(|| id.clone()),
+            name: a.name.map_or_else(|| id.clone(), Spanned::into_inner),
             id,
             tz,
             weight,

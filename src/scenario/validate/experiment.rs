@@ -29,7 +29,7 @@ impl Validator<'_> {
         let warmup = self.warmup(e.warmup.as_ref(), days);
         let start = self.start(e.start.as_ref());
         let agency_counts = self.agency_counts(e.agencies.as_ref(), roster);
-        let chosen = self.chosen_schedules(e.schedules.as_deref(), schedules);
+        let chosen = self.chosen_schedules(e.schedules.as_ref(), schedules);
         if schedules.is_empty() {
             self.err(
                 0..0,
@@ -53,7 +53,9 @@ impl Validator<'_> {
     fn replications(&mut self, r: Option<&Spanned<i64>>) -> u32 {
         match r {
             None => 10,
-            Some(r) if (1..=1_000_000).contains(r.get_ref()) => *r.get_ref() as u32,
+            Some(r) if (1..=i64::from(super::super::MAX_REPLICATIONS)).contains(r.get_ref()) => {
+                *r.get_ref() as u32
+            }
             Some(r) => {
                 self.err(
                     r.span(),
@@ -172,12 +174,20 @@ impl Validator<'_> {
     /// Indices of the schedules to run, in the order listed; by default every schedule.
     fn chosen_schedules(
         &mut self,
-        list: Option<&[Spanned<String>]>,
+        list: Option<&Spanned<Vec<Spanned<String>>>>,
         schedules: &[Unfinished],
     ) -> Vec<usize> {
         let Some(list) = list else {
             return (0..schedules.len()).collect();
         };
+        if list.get_ref().is_empty() {
+            self.err(
+                list.span(),
+                "schedules",
+                "the list is empty; expected at least one schedule name, or no schedules key to run them all",
+            );
+        }
+        let list = list.get_ref();
         let names: Vec<&str> = schedules.iter().map(|(s, _)| s.name.as_str()).collect();
         let mut chosen = Vec::new();
         for n in list {

@@ -165,7 +165,9 @@ impl Validator<'_> {
         for c in list.get_ref() {
             let c = c.get_ref();
             let name = c.class.get_ref().trim().to_string();
-            if name.is_empty() || name == "all" || !names.insert(name.clone()) {
+            if !self.safe_name(c.class.span(), "severity.class", "class name", &name) {
+                // Reported by safe_name.
+            } else if name.is_empty() || name == "all" || !names.insert(name.clone()) {
                 self.err(
                     c.class.span(),
                     "severity.class",

@@ -22,6 +22,9 @@ use toml::Spanned;
 use super::error::{Source, hint};
 use super::raw::{RawReferral, RawScenario, RawWatch};
 use super::units::Dist;
+
+/// The longest name (of a schedule, class or agency) a scenario may use, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
 use super::{
     Desk, DetectScaling, Discipline, InProgress, IncidentSource, MAX_AGENCIES, MAX_INCIDENTS,
     Referral, Route, Scenario, ScenarioError, ScenarioErrors, ScheduleSpec, Watch, content_hash,
@@ -91,6 +94,34 @@ impl Validator<'_> {
     fn err(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
         let e = self.source.error(Some(span), Some(key), message.into());
         self.errors.push(e);
+    }
+
+    /// Checks a name that reaches terminals, CSV files and reports (a schedule, class
+    /// or agency name or id): at most [`MAX_NAME_CHARS`] characters, no control
+    /// characters (terminal escapes), and not starting with `=`, `+`, `-` or `@`
+    /// (spreadsheets read those as formulas). Returns whether it passed.
+    fn safe_name(&mut self, span: Range<usize>, key: &str, what: &str, name: &str) -> bool {
+        let problem = if name.chars().count() > MAX_NAME_CHARS {
+            format!("is {} characters long", name.chars().count())
+        } else if let Some(c) = name.chars().find(|c| c.is_control()) {
+            format!("holds the control character {c:?}")
+        } else if let Some(c) = name.chars().next().filter(|c| "=+-@".contains(*c)) {
+            format!("starts with '{c}', which spreadsheets read as a formula")
+        } else {
+            return true;
+        };
+        // A short, escaped excerpt: the name may be long or hold escapes.
+        let excerpt: String = name.chars().take(40).collect();
+        let more = if name.chars().count() > 40 { "…" } else { "" };
+        self.err(
+            span,
+            key,
+            format!(
+                "the {what} {excerpt:?}{more} {problem}; expected at most {MAX_NAME_CHARS} characters, \
+                 no control characters, and no '=', '+', '-' or '@' first"
+            ),
+        );
+        false
     }
 
     /// The whole scenario, tables in dependency order.

@@ -37,7 +37,9 @@ impl Validator<'_> {
         names: &mut HashSet<String>,
     ) -> Unfinished {
         let name = s.name.get_ref().trim().to_string();
-        if name.is_empty() || name.contains(',') || !names.insert(name.clone()) {
+        if !self.safe_name(s.name.span(), "name", "schedule name", &name) {
+            // Reported by safe_name.
+        } else if name.is_empty() || name.contains(',') || !names.insert(name.clone()) {
             self.err(
                 s.name.span(),
                 "name",

@@ -31,6 +31,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{Cli, Command, MergeArgs, RunArgs, SlurmArgs};
 use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::Study;
+use crate::report::lock_report_dir;
 use crate::report::write::{
     Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
 };
@@ -216,6 +217,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let dir = report_dir(&scenario, args.out.as_deref());
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
+    // Shards of one run write into one folder at once (each its own part); any other
+    // run holds the folder alone.
+    let _lock = match shard {
+        None => Some(lock_report_dir(&dir)?),
+        Some(_) => None,
+    };
     let started = std::time::Instant::now();
     let mut study = Study::new(scenario)?;
     study.independent_streams = args.independent_streams;

@@ -89,3 +89,69 @@ pub fn write_atomic_with(
         source,
     })
 }
+
+/// An exclusive lock on a report folder, held while a run writes into it (released when
+/// dropped, or when the process ends, however it ends).
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: std::fs::File,
+}
+
+/// The lock file in a report folder; it holds the holder's process id.
+pub const LOCK_FILE: &str = ".watchsim.lock";
+
+/// Takes the exclusive lock on report folder `dir` (creating it), or fails, naming the
+/// process that holds it, when another run is writing there: two runs into one folder
+/// would mix their replications.
+pub fn lock_report_dir(dir: &Path) -> crate::error::Result<FolderLock> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| {
+        crate::error::Error::Write(WriteError {
+            path: path.clone(),
+            source,
+        })
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Never through a planted link.
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let mut file = options.open(&path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::io::{Read, Seek, Write};
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor we own, for the life of `file`.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::WouldBlock {
+                return Err(io(err));
+            }
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder: String = holder
+                .trim()
+                .chars()
+                .take(80)
+                .filter(|c| !c.is_control())
+                .collect();
+            return Err(crate::error::Error::report_folder(format!(
+                "{} is in use by another watchsim run ({}); wait for it to finish, or choose another folder with --out",
+                dir.display(),
+                if holder.is_empty() {
+                    "process unknown"
+                } else {
+                    &holder
+                }
+            )));
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        write!(file, "pid {}", std::process::id()).map_err(io)?;
+    }
+    Ok(FolderLock { _file: file })
+}

@@ -1108,3 +1108,31 @@ fn replications_and_threads_beyond_the_limits_are_refused_naming_them() {
     }
     assert!(!d.join("out").exists(), "nothing written");
 }
+
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
+    let d = dir("locked-folder");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    // This test process holds the folder, as a running `watchsim run` would.
+    let lock = watchsim::report::lock_report_dir(&d.join("out")).unwrap();
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 30),
+        2,
+    );
+    contains_all(
+        &stderr,
+        &[
+            "in use by another watchsim run",
+            &format!("pid {}", std::process::id()),
+        ],
+    );
+    assert!(!d.join("out").join("summary.csv").exists());
+    drop(lock);
+    // Once it is released, the run goes ahead.
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -84,21 +84,19 @@ pub(crate) fn draw_panel<DB: DrawingBackend>(
         return Ok(());
     }
     let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.02).max(1e-9);
+    // Shares start at 0 and, in percent, stop at 100.
     let (y0, y1) = if panel.from_zero {
-        (
-            0.0,
-            (hi + pad).min(100.0 * panel.scale / 100.0 * 1.0).max(hi),
-        )
+        let top = if panel.scale == 100.0 {
+            (hi + pad).min(100.0).max(hi)
+        } else {
+            hi + pad
+        };
+        (0.0, top)
     } else {
         (
             (lo - pad).max(if lo >= 0.0 { 0.0 } else { lo - pad }),
             hi + pad,
         )
-    };
-    let y1 = if panel.from_zero && panel.scale == 100.0 {
-        (hi + pad).min(100.0).max(hi)
-    } else {
-        y1
     };
     let (x0, x1) = (
         xs.first().map_or(0.0, |x| x.0),

@@ -36,6 +36,9 @@ pub enum Command {
     /// Compare two versions of a scenario (two scenario files, or two report folders of
     /// runs with the same seed and replications): paired differences B − A per cell.
     Compare(CompareArgs),
+    /// Find the cheapest watch staffing that meets the targets of the scenario's
+    /// [optimise] table, confirm it on fresh replications and report it.
+    Optimise(OptimiseArgs),
     /// Redraw the charts and index.html of a report folder from its CSV files.
     Report {
         /// Report folder of an earlier run (e.g. reports/growing-roster).
@@ -109,6 +112,25 @@ pub struct RunArgs {
     /// SHARD_COUNT); `none` ignores the environment.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+}
+
+/// Options of `watchsim optimise`.
+#[derive(Debug, Args)]
+pub struct OptimiseArgs {
+    /// Scenario file (TOML) with an [optimise] table.
+    pub file: PathBuf,
+    /// Report folder (default: reports/<scenario>-optimise/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Master seed (default: the scenario's); the confirmation run uses one derived from it.
+    #[arg(long, short = 's', value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress counter.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options of `watchsim compare`.

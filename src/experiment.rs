@@ -284,6 +284,80 @@ impl Study {
     }
 }
 
+impl Study {
+    /// Runs replication `replication` of cell `cell` (of the scenario as written, no
+    /// sweep value) once under each engine configuration of `configs` (e.g. staffings),
+    /// side by side over the same incidents: common random numbers across
+    /// configurations. `incidents` are the replication's incidents when already made;
+    /// else they are generated on the way.
+    pub fn run_configs(
+        &self,
+        cell: usize,
+        replication: u32,
+        configs: &[EngineConfig],
+        incidents: Option<&[Incident]>,
+    ) -> Vec<(RunStats, RunTotals)> {
+        let setup = self.run_setup(cell);
+        let warmup = self.scenario.experiment.warmup;
+        let plan = &self.cells[cell].plan;
+        let mut sims: Vec<Simulation<CellSink>> = configs
+            .iter()
+            .map(|config| {
+                let sink = CellSink {
+                    stats: RunStats::new(&setup),
+                    trace: None,
+                    warmup,
+                };
+                Simulation::new(config, plan, sink)
+            })
+            .collect();
+        match incidents {
+            Some(all) => {
+                let mut first = 0u32;
+                let mut chunks = all.chunks(CHUNK).peekable();
+                while let Some(chunk) = chunks.next() {
+                    let until = chunks.peek().map_or(f64::INFINITY, |c| c[0].signal);
+                    sims.iter_mut().for_each(|s| s.advance(chunk, first, until));
+                    first += chunk.len() as u32;
+                }
+                if all.is_empty() {
+                    sims.iter_mut()
+                        .for_each(|s| s.advance(&[], 0, f64::INFINITY));
+                }
+            }
+            None => {
+                let stream = self.variants[0].factory.stream(replication, 0);
+                let mut stream = stream.peekable();
+                let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
+                let mut first = 0u32;
+                loop {
+                    chunk.clear();
+                    chunk.extend(stream.by_ref().take(CHUNK));
+                    let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
+                    sims.iter_mut()
+                        .for_each(|s| s.advance(&chunk, first, until));
+                    first += chunk.len() as u32;
+                    if until == f64::INFINITY {
+                        break;
+                    }
+                }
+            }
+        }
+        sims.into_iter()
+            .map(|sim| {
+                let (totals, mut sink) = sim.finish();
+                sink.stats.seal();
+                (sink.stats, totals)
+            })
+            .collect()
+    }
+
+    /// Every incident of replication `replication` (no sweep value), in signal order.
+    pub fn incidents(&self, replication: u32) -> Vec<Incident> {
+        self.variants[0].factory.stream(replication, 0).collect()
+    }
+}
+
 /// Incidents per chunk when cells run side by side over one stream.
 const CHUNK: usize = 4_096;
 

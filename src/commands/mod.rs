@@ -20,6 +20,7 @@ macro_rules! out {
 }
 
 mod compare;
+mod optimise;
 mod schedule;
 
 use std::io::IsTerminal;
@@ -62,6 +63,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Merge(args)) => merge(&args),
         Some(Command::Slurm(args)) => slurm(&args),
         Some(Command::Compare(args)) => compare::compare(&args),
+        Some(Command::Optimise(args)) => optimise::optimise(&args),
         Some(Command::Report { dir, sweep_value }) => report(&dir, sweep_value),
     }
 }

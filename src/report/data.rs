@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::report::rows::{
     CellKey, CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow,
-    IncrementRow, Layout, LoadRow, OutageRow, ReadBack, RunRow, SummaryRow, UnmatchedRow,
-    VariantRow, WarningRow, WeeklyRow, read_rows, sla_label,
+    IncrementRow, Layout, LoadRow, OptimiseRow, OutageRow, ReadBack, RunRow, SensitivityRow,
+    SummaryRow, UnmatchedRow, VariantRow, WarningRow, WeeklyRow, read_rows, sla_label,
 };
 use crate::report::write::Provenance;
 use crate::schedule::IntervalKind;
@@ -111,6 +111,10 @@ pub struct Report {
     pub variants_csv: Vec<VariantRow>,
     /// `unmatched.csv`: cells only the base or a variant has.
     pub unmatched: Vec<UnmatchedRow>,
+    /// `optimise.csv`: the candidates of `watchsim optimise` (empty otherwise).
+    pub optimise: Vec<OptimiseRow>,
+    /// `sensitivity.csv`: the `[[sensitivity]]` ranges (empty without them).
+    pub sensitivity: Vec<SensitivityRow>,
     /// `distribution.csv`, members' cases of every severity: quantile → minutes, per
     /// cell.
     pub distribution: HashMap<CellKey, Vec<(f64, f64)>>,
@@ -143,7 +147,9 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 }
 
 /// The files a run may write, in the order the page lists them.
-const FILES: [&str; 16] = [
+const FILES: [&str; 18] = [
+    "optimise.csv",
+    "sensitivity.csv",
     "decision.csv",
     "variants.csv",
     "unmatched.csv",
@@ -238,6 +244,8 @@ impl Report {
             outages: Vec::new(),
             variants_csv: Vec::new(),
             unmatched: Vec::new(),
+            optimise: Vec::new(),
+            sensitivity: Vec::new(),
             distribution: HashMap::new(),
             weekly: HashMap::new(),
             desks: HashMap::new(),
@@ -265,6 +273,9 @@ impl Report {
         report.outages = report.read::<OutageRow>("outages.csv", OutageRow::COLUMNS)?;
         report.variants_csv = report.read::<VariantRow>("variants.csv", VariantRow::COLUMNS)?;
         report.unmatched = report.read::<UnmatchedRow>("unmatched.csv", UnmatchedRow::COLUMNS)?;
+        report.optimise = report.read::<OptimiseRow>("optimise.csv", OptimiseRow::COLUMNS)?;
+        report.sensitivity =
+            report.read::<SensitivityRow>("sensitivity.csv", SensitivityRow::COLUMNS)?;
         // runs.csv is not drawn, but a damaged one is reported here too.
         report.read::<RunRow>("runs.csv", &RunRow::columns())?;
         for row in report.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)? {

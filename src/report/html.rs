@@ -127,12 +127,13 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
          <a href=\"#q7\">Outages</a><a href=\"#parameters\">Parameters</a>\
          <a href=\"#files\">Files</a><a href=\"#provenance\">Provenance</a></nav>\n",
     );
+    optimised(&mut h, report, charts);
     findings(&mut h, report);
     if what_if {
         h.push_str("<h2 id=\"what-if\">What if</h2>\n");
         variants_body(&mut h, &report.variants_csv, &report.unmatched);
         // The variants chart answers no numbered question: it belongs here.
-        for c in charts.iter().filter(|c| c.question == 0) {
+        for c in charts.iter().filter(|c| c.stem == "variants") {
             figure(&mut h, c);
         }
     }
@@ -145,6 +146,113 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     provenance(&mut h, &run);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// `watchsim optimise`: the answer in a sentence, each target's estimate, the cheaper
+/// staffings rejected, and the frontier chart.
+fn optimised(h: &mut String, r: &Report, charts: &[ChartFile]) {
+    if r.optimise.is_empty() {
+        return;
+    }
+    h.push_str("<h2 id=\"optimise\">The cheapest staffing that meets the targets</h2>\n");
+    let show = |row: &crate::report::rows::OptimiseRow, x: f64| {
+        if row.unit == "share" {
+            format!("{:.1} %", 100.0 * x)
+        } else {
+            crate::report::charts::duration_words(x)
+        }
+    };
+    let chosen: Vec<_> = r.optimise.iter().filter(|o| o.chosen).collect();
+    match chosen.first() {
+        Some(c) => {
+            let _ = writeln!(
+                h,
+                "<p class=\"lead\">At {} agencies, <strong>{}</strong> on <strong>{}</strong> is the \
+                 cheapest staffing the search found that meets every target: {:.0} analyst-hours on \
+                 watch per week{}. It was confirmed on {} fresh replications (seed {}); the rest of \
+                 this page is the report of that confirmation run.</p>",
+                c.agencies,
+                esc(&c.staffing),
+                esc(&c.schedule),
+                c.analyst_hours_per_week.value,
+                if (c.cost_per_week.value - c.analyst_hours_per_week.value).abs() > 0.005 {
+                    format!(" (weighted cost {:.0})", c.cost_per_week.value)
+                } else {
+                    String::new()
+                },
+                c.replications,
+                c.seed
+            );
+            h.push_str("<table>\n<tr><th>target</th><th class=\"n\">estimate</th><th class=\"n\">95 % CI</th><th>holds</th></tr>\n");
+            for t in &chosen {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td>{}</td></tr>",
+                    esc(&t.target),
+                    show(t, t.estimate.value),
+                    show(t, t.ci95_low.value),
+                    show(t, t.ci95_high.value),
+                    if t.holds { "yes" } else { "no" }
+                );
+            }
+            h.push_str("</table>\n");
+            // Cheaper staffings tried and rejected: each once, at its latest evaluation.
+            let cost = c.cost_per_week.value;
+            let mut seen: Vec<(String, String)> = Vec::new();
+            let mut rejected = Vec::new();
+            for o in r.optimise.iter().rev() {
+                let id = (o.schedule.clone(), o.staffing.clone());
+                if o.feasible || o.cost_per_week.value >= cost || o.holds || seen.contains(&id) {
+                    continue;
+                }
+                seen.push(id);
+                rejected.push(o);
+            }
+            rejected.sort_by(|a, b| b.cost_per_week.value.total_cmp(&a.cost_per_week.value));
+            if rejected.is_empty() {
+                h.push_str("<p>No cheaper staffing was tried and rejected.</p>\n");
+            } else {
+                h.push_str("<p>Cheaper staffings the search tried and rejected, and why:</p>\n<table>\n\
+                    <tr><th>staffing</th><th>schedule</th><th class=\"n\">analyst-hours/week</th>\
+                    <th class=\"n\">replications</th><th>target missed</th><th class=\"n\">cautious end</th><th class=\"n\">bound</th></tr>\n");
+                for o in rejected.iter().take(5) {
+                    let end = if o.bound_kind == "at_least" {
+                        o.ci95_low.value
+                    } else {
+                        o.ci95_high.value
+                    };
+                    let _ = writeln!(
+                        h,
+                        "<tr><td>{}</td><td>{}</td><td class=\"n\">{:.0}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                        esc(&o.staffing),
+                        esc(&o.schedule),
+                        o.analyst_hours_per_week.value,
+                        o.replications,
+                        esc(&o.target),
+                        show(o, end),
+                        show(o, o.bound.value)
+                    );
+                }
+                h.push_str("</table>\n");
+            }
+        }
+        None => {
+            h.push_str("<p class=\"lead\">No staffing within the bounds met every target.</p>\n");
+        }
+    }
+    let evaluations = r.optimise.iter().map(|o| o.evaluation).max().unwrap_or(0);
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">{evaluations} evaluations. The search adds, one at a time, the analyst \
+         that closes the most of the targets' gap per unit of cost until every target holds at the \
+         cautious end of its 95 % confidence interval, then removes analysts while they still hold; \
+         every candidate runs the same incidents (common random numbers). It is a heuristic: the \
+         answer cannot lose an analyst without failing a target, but a cheaper staffing elsewhere \
+         is not ruled out. Every candidate is in <a href=\"optimise.csv\">optimise.csv</a>.</p>"
+    );
+    for c in charts.iter().filter(|c| c.stem == "frontier") {
+        figure(h, c);
+    }
 }
 
 fn ci_text(e: Option<Estimate>, scale: f64, decimals: usize, unit: &str) -> String {
@@ -599,6 +707,12 @@ fn files(h: &mut String, r: &Report) {
         }
         "unmatched.csv" => "cells that only the base or only a variant has (no paired difference)",
         "incidents.csv" => "one row per incident and cell (trace)",
+        "optimise.csv" => {
+            "every staffing the optimiser evaluated: cost, each target's estimate with its CI, feasible or not"
+        }
+        "sensitivity.csv" => {
+            "each estimate at the low and high end of its range: the decision measure, its change from the base, the recommendation"
+        }
         _ => "",
     };
     for f in &r.files {

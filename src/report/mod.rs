@@ -11,6 +11,7 @@ pub mod charts;
 pub mod data;
 pub mod decision;
 pub mod html;
+pub mod optimise;
 pub mod outages;
 pub mod rows;
 pub mod runs;

@@ -860,6 +860,145 @@ impl UnmatchedRow {
     ];
 }
 
+/// A row of `optimise.csv`: one target of one candidate staffing evaluated by
+/// `watchsim optimise`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OptimiseRow {
+    /// Evaluation number, from 1, in the order the search made them.
+    pub evaluation: usize,
+    /// `add` (greedy additions), `remove` (the removal pass) or `confirm` (fresh
+    /// replications).
+    pub phase: String,
+    /// Schedule name.
+    pub schedule: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// Analysts per member's desk, e.g. `us=3 uk=2 au=2`.
+    pub staffing: String,
+    /// Analyst-hours on watch per week.
+    pub analyst_hours_per_week: Num,
+    /// The same, each member's hours weighted by its `[optimise] cost`.
+    pub cost_per_week: Num,
+    /// Replications run.
+    pub replications: u32,
+    /// Their master seed.
+    pub seed: u64,
+    /// The target in words.
+    pub target: String,
+    /// `within_<t>`, `missed_share`, `alert_to_response_p95` or `alert_to_response_mean`.
+    pub measure: String,
+    /// `share` or `minutes`.
+    pub unit: String,
+    /// `members`, `non_members` or `all`.
+    pub scope: String,
+    /// A severity class, or `all`.
+    pub severity: String,
+    /// `at_least` or `at_most`.
+    pub bound_kind: String,
+    /// The bound, in the unit.
+    pub bound: Num,
+    /// Mean over replications.
+    pub estimate: Num,
+    /// Lower end of its 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its 95 % CI.
+    pub ci95_high: Num,
+    /// Whether this target holds at the cautious end of the CI.
+    pub holds: bool,
+    /// Whether every target of the candidate holds.
+    pub feasible: bool,
+    /// Whether this is the confirmed answer.
+    pub chosen: bool,
+}
+
+impl OptimiseRow {
+    /// Columns of `optimise.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "evaluation",
+        "phase",
+        "schedule",
+        "agencies",
+        "staffing",
+        "analyst_hours_per_week",
+        "cost_per_week",
+        "replications",
+        "seed",
+        "target",
+        "measure",
+        "unit",
+        "scope",
+        "severity",
+        "bound_kind",
+        "bound",
+        "estimate",
+        "ci95_low",
+        "ci95_high",
+        "holds",
+        "feasible",
+        "chosen",
+    ];
+}
+
+/// A row of `sensitivity.csv`: the decision measure of the base's recommended schedule
+/// at one agency count, with one estimate at one end of its range.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SensitivityRow {
+    /// The estimate's label (`base` for the scenario as written).
+    pub estimate: String,
+    /// Its dotted key (empty for the base).
+    pub key: String,
+    /// `low`, `high` or `base`.
+    pub end: String,
+    /// The value at this end, as written (empty for the base).
+    pub value: String,
+    /// Agency count.
+    pub agencies: usize,
+    /// The schedule recommended in the base run (whose measure is shown).
+    pub schedule: String,
+    /// `within_<t>`: the members' share within the decision SLA.
+    pub measure: String,
+    /// Mean over replications.
+    pub mean: Num,
+    /// Lower end of its 95 % CI.
+    pub ci95_low: Num,
+    /// Upper end of its 95 % CI.
+    pub ci95_high: Num,
+    /// This end − the base, paired replication by replication.
+    pub change: Num,
+    /// Lower end of the change's paired 95 % CI.
+    pub change_ci95_low: Num,
+    /// Upper end of the change's paired 95 % CI.
+    pub change_ci95_high: Num,
+    /// |high − low| of the estimate (the same on both of its rows; 0 for the base).
+    pub swing: Num,
+    /// The schedule recommended at this end.
+    pub recommended: String,
+    /// Whether the recommendation is the base's.
+    pub decision_holds: bool,
+}
+
+impl SensitivityRow {
+    /// Columns of `sensitivity.csv`.
+    pub const COLUMNS: &[&str] = &[
+        "estimate",
+        "key",
+        "end",
+        "value",
+        "agencies",
+        "schedule",
+        "measure",
+        "mean",
+        "ci95_low",
+        "ci95_high",
+        "change",
+        "change_ci95_low",
+        "change_ci95_high",
+        "swing",
+        "recommended",
+        "decision_holds",
+    ];
+}
+
 /// Writes `header` and `rows` as CSV to `w`.
 pub fn write_rows<T: Serialize>(
     w: &mut dyn Write,

@@ -6,7 +6,9 @@
 //! and `validate` turns one into the other. `docs/scenario.md` describes every key.
 
 mod error;
+pub mod optimise;
 mod raw;
+pub mod sensitivity;
 pub mod units;
 mod validate;
 mod variants;
@@ -76,6 +78,10 @@ pub struct Scenario {
     /// Inline `[[variant]]`s: the scenario with some keys overridden, each run against
     /// this one with common random numbers.
     pub variants: Vec<ScenarioVariant>,
+    /// `[optimise]`: the staffing search of `watchsim optimise`, if any.
+    pub optimise: Option<optimise::Optimise>,
+    /// `[[sensitivity]]`: low and high values of estimates, each run against this one.
+    pub sensitivity: Vec<sensitivity::SensitivityRange>,
 }
 
 /// `[decision]`: the measure schedules are judged on and the smallest difference that
@@ -453,8 +459,14 @@ impl Scenario {
             )])
         })?;
         let variants = std::mem::take(&mut raw.variants);
+        let ranges = std::mem::take(&mut raw.sensitivity);
+        let search = raw.optimise.take();
         let mut scenario = validate::validate(raw, &source)?;
         scenario.variants = variants::variants(variants, &scenario, &source)?;
+        scenario.optimise = search
+            .map(|o| optimise::optimise(o, &scenario, &source))
+            .transpose()?;
+        scenario.sensitivity = sensitivity::sensitivity(ranges, &scenario, &source)?;
         Ok(scenario)
     }
 

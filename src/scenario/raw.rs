@@ -29,6 +29,9 @@ pub struct RawScenario {
     pub decision: Option<Spanned<RawDecision>>,
     #[serde(rename = "variant", default)]
     pub variants: Vec<Spanned<super::variants::RawVariant>>,
+    pub optimise: Option<Spanned<super::optimise::RawOptimise>>,
+    #[serde(default)]
+    pub sensitivity: Vec<Spanned<super::sensitivity::RawSensitivity>>,
 }
 
 #[derive(Deserialize, Default)]

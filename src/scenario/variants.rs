@@ -72,10 +72,16 @@ const FIXED: [(&str, &str); 4] = [
 /// The elements of an array of tables are known by one of these keys.
 const ID_KEYS: [&str; 3] = ["id", "name", "class"];
 
-struct Override {
-    key: String,
-    span: Range<usize>,
-    value: Value,
+/// One dotted key set to a value, with where it is written.
+pub(super) struct Override {
+    /// The dotted path, e.g. `agency.uk.watch_staff`.
+    pub key: String,
+    /// Where the value (or its key) is written.
+    pub span: Range<usize>,
+    /// The value.
+    pub value: Value,
+    /// How an error names it after the table's label, e.g. `set."agency.uk.watch_staff"`.
+    pub written: String,
 }
 
 /// Validates the variants of a scenario whose base is valid; `text` is the file.
@@ -89,17 +95,7 @@ pub(super) fn variants(
     }
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    let mut doc: Table = match toml::from_str(source.text) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(ScenarioErrors(vec![source.error(
-                e.span(),
-                None,
-                e.message().to_string(),
-            )]));
-        }
-    };
-    doc.remove("variant");
+    let doc = base_document(source)?;
     let mut names: Vec<String> = Vec::new();
     for v in raw {
         let v = v.into_inner();
@@ -137,6 +133,7 @@ pub(super) fn variants(
                 s.into_inner()
                     .into_iter()
                     .map(|(k, value)| Override {
+                        written: format!("set.\"{}\"", k.get_ref()),
                         key: k.get_ref().clone(),
                         span: k.span(),
                         value,
@@ -155,53 +152,15 @@ pub(super) fn variants(
             ));
             continue;
         }
-        let at = |o: &Override, message: String| {
-            let mut e = source.error(Some(o.span.clone()), None, message);
-            e.key = format!("{label} set.\"{}\"", o.key);
-            e
-        };
-        let mut merged = doc.clone();
-        let mut failed = false;
-        for o in &overrides {
-            if let Err(message) = apply(&mut merged, &o.key, o.value.clone()) {
-                errors.push(at(o, message));
-                failed = true;
-            }
-        }
-        if failed {
-            continue;
-        }
-        merged.insert("name".into(), Value::String(name.clone()));
-        if !v.description.is_empty() {
-            merged.insert("description".into(), Value::String(v.description.clone()));
-        }
-        let text = toml::to_string(&merged).expect("a TOML table serialises");
-        match Scenario::from_toml(&text, source.path) {
-            Ok(s) => {
-                out.push(ScenarioVariant {
-                    name,
-                    description: v.description,
-                    keys: overrides.iter().map(|o| o.key.clone()).collect(),
-                    scenario: s,
-                });
-            }
-            Err(ScenarioErrors(found)) => {
-                for e in found {
-                    let o = blame(&overrides, &e);
-                    errors.push(at(
-                        o,
-                        format!(
-                            "with this override the scenario is invalid: {}{}",
-                            if e.key.is_empty() {
-                                String::new()
-                            } else {
-                                format!("{}: ", e.key)
-                            },
-                            e.message
-                        ),
-                    ));
-                }
-            }
+        let keys = overrides.iter().map(|o| o.key.clone()).collect();
+        match overridden(&doc, &overrides, &name, &v.description, &label, source) {
+            Ok(s) => out.push(ScenarioVariant {
+                name,
+                description: v.description,
+                keys,
+                scenario: s,
+            }),
+            Err(found) => errors.extend(found),
         }
     }
     if errors.is_empty() {
@@ -209,6 +168,72 @@ pub(super) fn variants(
     } else {
         Err(ScenarioErrors(errors))
     }
+}
+
+/// The scenario of `doc` (the file as written, without its variants) with
+/// `overrides` applied and named `name`, validated; each error points at the override
+/// it most likely comes from, under `label` (e.g. `[[variant]] "x"`).
+pub(super) fn overridden(
+    doc: &Table,
+    overrides: &[Override],
+    name: &str,
+    description: &str,
+    label: &str,
+    source: &Source<'_>,
+) -> Result<Scenario, Vec<ScenarioError>> {
+    let at = |o: &Override, message: String| {
+        let mut e = source.error(Some(o.span.clone()), None, message);
+        e.key = format!("{label} {}", o.written);
+        e
+    };
+    let mut merged = doc.clone();
+    let mut errors = Vec::new();
+    for o in overrides {
+        if let Err(message) = apply(&mut merged, &o.key, o.value.clone()) {
+            errors.push(at(o, message));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    merged.insert("name".into(), Value::String(name.to_string()));
+    if !description.is_empty() {
+        merged.insert("description".into(), Value::String(description.to_string()));
+    }
+    let text = toml::to_string(&merged).expect("a TOML table serialises");
+    Scenario::from_toml(&text, source.path).map_err(|ScenarioErrors(found)| {
+        found
+            .into_iter()
+            .map(|e| {
+                let o = blame(overrides, &e);
+                at(
+                    o,
+                    format!(
+                        "with this override the scenario is invalid: {}{}",
+                        if e.key.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}: ", e.key)
+                        },
+                        e.message
+                    ),
+                )
+            })
+            .collect()
+    })
+}
+
+/// The scenario file as a TOML document without the tables that hold other versions
+/// of it (`[[variant]]`, `[[sensitivity]]`) or searches over it (`[optimise]`): the
+/// base that overrides apply to.
+pub(super) fn base_document(source: &Source<'_>) -> Result<Table, ScenarioErrors> {
+    let mut doc: Table = toml::from_str(source.text).map_err(|e: toml::de::Error| {
+        ScenarioErrors(vec![source.error(e.span(), None, e.message().to_string())])
+    })?;
+    for table in ["variant", "sensitivity", "optimise"] {
+        doc.remove(table);
+    }
+    Ok(doc)
 }
 
 /// The override an error of the merged scenario most likely comes from: the one whose

@@ -11,6 +11,7 @@ mod compare;
 pub mod coverage;
 mod desks;
 mod ecdf;
+mod frontier;
 mod gaps;
 mod load;
 mod outages;
@@ -122,6 +123,11 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
         variants::Variants::new(&report.variants_csv),
         &mut tasks,
     );
+    task(
+        report,
+        frontier::Frontier::new(&report.optimise),
+        &mut tasks,
+    );
     tasks.par_iter().map(|t| t()).collect()
 }
 
@@ -146,6 +152,18 @@ pub fn render_variants(
 ) -> Result<Option<ChartFile>> {
     register_fonts()?;
     variants::Variants::new(rows)
+        .map(|c| render(dir, &c))
+        .transpose()
+}
+
+/// Writes the optimiser's chart (`frontier.png`/`.svg`) into `dir` from the rows of
+/// `optimise.csv` (for a search without an answer, whose folder has no full report).
+pub fn render_frontier(
+    dir: &Path,
+    rows: &[crate::report::rows::OptimiseRow],
+) -> Result<Option<ChartFile>> {
+    register_fonts()?;
+    frontier::Frontier::new(rows)
         .map(|c| render(dir, &c))
         .transpose()
 }
@@ -398,6 +416,11 @@ pub(crate) fn dashes(from: (f64, f64), to: (f64, f64), steps: usize) -> Vec<Vec<
             vec![at(t0), at(t1)]
         })
         .collect()
+}
+
+/// A duration in minutes in words (`45 min`, `2 h`, `1.5 d`), for the page.
+pub fn duration_words(minutes: f64) -> String {
+    duration(minutes)
 }
 
 /// A duration in minutes, the way a planner says it: `45 min`, `2 h`, `1.5 d`.

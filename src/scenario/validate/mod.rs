@@ -218,6 +218,8 @@ impl Validator<'_> {
             sweep: sweep.flatten(),
             decision,
             variants: Vec::new(),
+            optimise: None,
+            sensitivity: Vec::new(),
         })
     }
 

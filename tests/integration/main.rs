@@ -7,6 +7,7 @@ mod engine;
 mod experiments;
 mod model;
 mod nothing_lost;
+mod optimise;
 mod properties;
 mod report;
 mod scenarios;

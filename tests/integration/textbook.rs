@@ -532,7 +532,7 @@ fn quantiles(runs: &[Observed], name: &str, q: f64) -> Vec<f64> {
 }
 
 /// Erlang's C formula: the probability of waiting in M/M/c with offered load a.
-fn erlang_c(c: u32, a: f64) -> f64 {
+pub fn erlang_c(c: u32, a: f64) -> f64 {
     let mut term = 1.0;
     let mut sum = 0.0;
     for k in 0..c {

@@ -183,6 +183,12 @@ fn apply_overrides(
         v.scenario.experiment.replications = r;
         v.scenario.experiment.seed = seed;
     }
+    for range in &mut scenario.sensitivity {
+        for s in &mut range.scenarios {
+            s.experiment.replications = r;
+            s.experiment.seed = seed;
+        }
+    }
     Ok(())
 }
 
@@ -239,6 +245,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             study.scenario.name
         )));
     }
+    if shard.is_some() && !study.scenario.sensitivity.is_empty() {
+        return Err(Error::argument(format!(
+            "{} declares [[sensitivity]] ranges, which run in one process with the base (common random numbers); run it without --shard (and without SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX)",
+            study.scenario.name
+        )));
+    }
     if shard.is_some() && !study.scenario.variants.is_empty() {
         return Err(Error::argument(format!(
             "{} declares [[variant]]s, which run in one process with the base (common random numbers); run it without --shard (and without SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX), or compare the shards' merged report folders with `watchsim compare`",
@@ -268,8 +280,15 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     std::fs::remove_dir_all(&part).ok();
     let what_if = run_variants(&study, &results, &pool, &dir)?;
+    let ranges = run_sensitivity(&study, &results, &pool, &dir)?;
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
+    if !ranges.is_empty() {
+        outln!("\nWhich estimates matter ([[sensitivity]], sensitivity.csv, tornado.png):");
+        for line in crate::report::sensitivity::console(&ranges) {
+            outln!("  {line}");
+        }
+    }
     if let Some(variants) = &what_if {
         outln!();
         for v in &study.scenario.variants {
@@ -327,6 +346,36 @@ fn run_variants(
     }
     all.write(dir)?;
     Ok(Some(all))
+}
+
+/// Runs each `[[sensitivity]]` range's low and high end with the base's seed and
+/// replications and writes `sensitivity.csv` into `dir`; its rows (none without ranges).
+fn run_sensitivity(
+    study: &Study,
+    results: &[crate::experiment::RunResult],
+    pool: &rayon::ThreadPool,
+    dir: &std::path::Path,
+) -> Result<Vec<crate::report::rows::SensitivityRow>> {
+    let ranges = &study.scenario.sensitivity;
+    if ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ends = Vec::new();
+    for range in ranges {
+        let mut pair = Vec::new();
+        for s in &range.scenarios {
+            let end = Study::new(s.clone())?;
+            let runs = pool.install(|| end.run(false));
+            pair.push((end, runs));
+        }
+        let [low, high]: [_; 2] = pair
+            .try_into()
+            .map_err(|_| Error::System("two ends".into()))?;
+        ends.push([low, high]);
+    }
+    let rows = crate::report::sensitivity::rows((study, results), ranges, &ends);
+    crate::report::sensitivity::write(dir, &rows)?;
+    Ok(rows)
 }
 
 fn print_shard(

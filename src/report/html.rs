@@ -138,6 +138,7 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
         }
     }
     decision(&mut h, report);
+    sensitivity(&mut h, report, charts);
     warnings(&mut h, report);
     headline(&mut h, report);
     chart_sections(&mut h, report, charts);
@@ -146,6 +147,61 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     provenance(&mut h, &run);
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// `[[sensitivity]]`: the robust-decision table and the tornado chart.
+fn sensitivity(h: &mut String, r: &Report, charts: &[ChartFile]) {
+    if r.sensitivity.is_empty() {
+        return;
+    }
+    h.push_str("<h2 id=\"sensitivity\">Which estimates matter</h2>\n");
+    h.push_str(
+        "<p>Each estimate below was run at a low and a high value with the base's seed and \
+         replications (common random numbers). The table says, per agency count, whether the \
+         recommended schedule stays the same at both ends of every range.</p>\n<ul>\n",
+    );
+    for line in crate::report::sensitivity::robustness(&r.sensitivity) {
+        let _ = writeln!(h, "<li>{}</li>", esc(&line));
+    }
+    h.push_str("</ul>\n<table>\n<tr><th>agencies</th><th>estimate</th><th>end</th><th>value</th>\
+        <th class=\"n\">share</th><th class=\"n\">change from base (95 % CI)</th><th>recommended</th></tr>\n");
+    let mut counts: Vec<usize> = r.sensitivity.iter().map(|s| s.agencies).collect();
+    counts.dedup();
+    for k in counts {
+        let (base, pairs) = crate::report::sensitivity::by_swing(&r.sensitivity, k);
+        let Some(base) = base else { continue };
+        let _ = writeln!(
+            h,
+            "<tr class=\"group\"><th>{k}</th><th colspan=\"3\">base: {}</th><th class=\"n\">{:.1} %</th><th></th><th>{}</th></tr>",
+            esc(&base.schedule),
+            100.0 * base.mean.value,
+            esc(&base.recommended)
+        );
+        for row in pairs.iter().flat_map(|p| p.iter()) {
+            let _ = writeln!(
+                h,
+                "<tr{}><td></td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{:.1} %</td>\
+                 <td class=\"n\">{:+.1} ({:+.1} to {:+.1}) points</td><td>{}</td></tr>",
+                if row.decision_holds {
+                    ""
+                } else {
+                    " class=\"best\""
+                },
+                esc(&row.estimate),
+                esc(&row.end),
+                esc(&row.value),
+                100.0 * row.mean.value,
+                100.0 * row.change.value,
+                100.0 * row.change_ci95_low.value,
+                100.0 * row.change_ci95_high.value,
+                esc(&row.recommended)
+            );
+        }
+    }
+    h.push_str("</table>\n");
+    for c in charts.iter().filter(|c| c.stem == "tornado") {
+        figure(h, c);
+    }
 }
 
 /// `watchsim optimise`: the answer in a sentence, each target's estimate, the cheaper

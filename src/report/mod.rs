@@ -15,6 +15,7 @@ pub mod optimise;
 pub mod outages;
 pub mod rows;
 pub mod runs;
+pub mod sensitivity;
 pub mod summary;
 pub mod variants;
 pub mod verdict;

@@ -227,3 +227,167 @@ fn bad_optimise_tables_are_refused_with_the_place_and_the_fix() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("has no [optimise] table"), "{stderr}");
 }
+
+/// A small study with two schedules and three ranges: one that every case feels, one
+/// that only the members' desks feel, and one that no case uses (there are no
+/// non-members' cases, so the non-member police response never runs).
+const SENSITIVE: &str = r#"name = "sensitive"
+[experiment]
+seed = 7
+replications = 4
+days = 56
+start = "2026-01-05"
+sla = ["1h", "2h"]
+[incidents]
+rate = "30/day"
+rest_of_world = 0.0
+[watch]
+triage = "exp(mean=20m)"
+[referral]
+non_member_police = "const(1h)"
+[[agency]]
+id = "uk"
+tz = "Europe/London"
+weight = 0.5
+[[agency]]
+id = "us"
+tz = "America/New_York"
+weight = 0.5
+[[schedule]]
+name = "fts"
+kind = "follow_the_sun"
+[[schedule]]
+name = "rr"
+kind = "round_robin"
+period = "1d"
+
+[[sensitivity]]
+key = "referral.non_member_police"
+name = "unused"
+low = "const(10m)"
+high = "const(10h)"
+
+[[sensitivity]]
+key = "watch.triage"
+name = "triage"
+low = "exp(mean=5m)"
+high = "exp(mean=50m)"
+
+[[sensitivity]]
+key = "agency.uk.watch_staff"
+name = "uk analysts"
+low = 1
+high = 3
+"#;
+
+#[test]
+fn sensitivity_gives_an_unused_estimate_zero_swing_and_the_tornado_sorts_by_swing() {
+    let dir = crate::common::scratch("optimise", "sensitivity");
+    std::fs::write(dir.join("s.toml"), SENSITIVE).expect("write");
+    let run = crate::common::watchsim(&["run", "s.toml", "-q", "-o", "out"], &dir);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("Which estimates matter"), "{stdout}");
+    let out = dir.join("out");
+    let mut csv = csv::Reader::from_path(out.join("sensitivity.csv")).expect("sensitivity.csv");
+    let header = csv.headers().expect("header").clone();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("row")).collect();
+    let num = |r: &csv::StringRecord, c: &str| -> f64 { r[col(c)].parse().expect(c) };
+    // Per agency count (one here): the base and two ends for each of three ranges.
+    assert_eq!(rows.len(), 7);
+    let swing = |name: &str| {
+        let mine: Vec<&csv::StringRecord> = rows
+            .iter()
+            .filter(|r| &r[col("estimate")] == name)
+            .collect();
+        assert_eq!(mine.len(), 2, "{name}");
+        for r in &mine {
+            assert_eq!(num(r, "swing"), num(mine[0], "swing"));
+        }
+        (num(mine[0], "swing"), mine)
+    };
+    let (unused, ends) = swing("unused");
+    assert_eq!(unused, 0.0, "no case uses the non-member police response");
+    for r in ends {
+        assert_eq!(num(r, "change"), 0.0);
+        assert_eq!(&r[col("decision_holds")], "true");
+    }
+    let (triage, _) = swing("triage");
+    let (analysts, _) = swing("uk analysts");
+    assert!(
+        triage > 0.05,
+        "triage from 5 to 50 minutes moves the share: {triage}"
+    );
+    assert!(analysts > 0.0);
+    // The tornado draws its bars top-down by swing: each label's height in the SVG.
+    let svg = std::fs::read_to_string(out.join("tornado.svg"))
+        .expect("tornado.svg")
+        .replace('\n', "");
+    let height = |label: &str| -> f64 {
+        let at = svg
+            .find(&format!(">{label}</text>"))
+            .unwrap_or_else(|| panic!("{label} not in the chart"));
+        let tag = &svg[svg[..at].rfind("<text").expect("a text element")..at];
+        let y = tag.split(" y=\"").nth(1).expect("y attribute");
+        y[..y.find('"').expect("quoted")].parse().expect("a number")
+    };
+    let mut by_swing = [
+        ("triage", triage),
+        ("uk analysts", analysts),
+        ("unused", unused),
+    ];
+    by_swing.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let ys: Vec<f64> = by_swing.iter().map(|(l, _)| height(l)).collect();
+    assert!(
+        ys.windows(2).all(|w| w[0] < w[1]),
+        "bars by swing {by_swing:?} should run top-down, at heights {ys:?}"
+    );
+    let page = std::fs::read_to_string(out.join("index.html")).expect("page");
+    assert!(page.contains("Which estimates matter"));
+}
+
+#[test]
+fn a_sensitivity_range_that_is_not_an_estimate_or_does_not_apply_is_refused() {
+    for (from, to, words) in [
+        (
+            "key = \"watch.triage\"",
+            "key = \"experiment.agencies\"",
+            &["experiment.agencies is not an estimate"][..],
+        ),
+        (
+            "high = \"exp(mean=50m)\"",
+            "high = \"exp(mean=5m)\"",
+            &["low and high are both exp(mean=5m)"][..],
+        ),
+        (
+            "key = \"agency.uk.watch_staff\"",
+            "key = \"agency.zz.watch_staff\"",
+            &[
+                "[[sensitivity]] \"agency.zz.watch_staff\" low",
+                "no element \"zz\"",
+            ][..],
+        ),
+        (
+            "high = 3",
+            "high = -3",
+            &[
+                "[[sensitivity]] \"agency.uk.watch_staff\" high",
+                "watch_staff",
+            ][..],
+        ),
+    ] {
+        assert_eq!(SENSITIVE.matches(from).count(), 1, "{from}");
+        let err = Scenario::from_toml(&SENSITIVE.replacen(from, to, 1), "s.toml")
+            .expect_err(to)
+            .to_string();
+        for w in words {
+            assert!(err.contains(w), "expected {w:?} in:\n{err}");
+        }
+        assert!(err.contains("s.toml:"), "{err}");
+    }
+}

@@ -17,6 +17,7 @@ mod load;
 mod outages;
 mod stages;
 mod sweep;
+mod tornado;
 mod variants;
 mod weekly;
 
@@ -126,6 +127,11 @@ pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     task(
         report,
         frontier::Frontier::new(&report.optimise),
+        &mut tasks,
+    );
+    task(
+        report,
+        tornado::Tornado::new(&report.sensitivity),
         &mut tasks,
     );
     tasks.par_iter().map(|t| t()).collect()

@@ -121,6 +121,12 @@ pub fn page(report: &Report, charts: &[ChartFile]) -> String {
     } else {
         "<nav><a href=\"#findings\">Findings</a><a href=\"#decision\">Decision</a>"
     });
+    if !report.optimise.is_empty() {
+        h.push_str("<a href=\"#optimise\">Cheapest staffing</a>");
+    }
+    if !report.sensitivity.is_empty() {
+        h.push_str("<a href=\"#sensitivity\">Which estimates matter</a>");
+    }
     h.push_str(
         "\
          <a href=\"#warnings\">Warnings</a><a href=\"#charts\">Charts</a>\

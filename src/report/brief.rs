@@ -193,13 +193,6 @@ pub fn brief(
         }
     }
 
-    if !warnings.is_empty() {
-        d.push_str(&format!(
-            "\n{} warning{} name cells whose numbers should not be trusted as they stand: listed after the tables below, and in warnings.csv.\n",
-            warnings.len(),
-            if warnings.len() > 1 { "s" } else { "" }
-        ));
-    }
     let details = details(study, decisions);
     let mut findings = findings(study, cells, decisions, increments, outages);
     // Always-on's lead rests on a modelling choice a planner should see stated.
@@ -211,10 +204,41 @@ pub fn brief(
             )
         })
     });
-    if always_recommended && study.scenario.watch.desk_open_on_watch && findings.len() < 8 {
-        findings.push(
-            "Always-on's lead comes largely from its members' referral desks counting as open all day while their agency holds the watch ([watch] desk_open_on_watch = true); set it to false to judge always-on with its desks' own opening hours.".into(),
-        );
+    let caveat = "Always-on's lead comes largely from its members' referral desks counting as open all day while their agency holds the watch ([watch] desk_open_on_watch = true); set it to false to judge always-on with its desks' own opening hours.";
+    if always_recommended && study.scenario.watch.desk_open_on_watch {
+        d.push_str(&format!("\nNote: {caveat}\n"));
+        if findings.len() < 8 {
+            findings.push(caveat.into());
+        }
+    }
+    if !warnings.is_empty() {
+        d.push_str(&format!(
+            "\n{} warning{} name cells whose numbers should not be trusted as they stand (each is in warnings.csv and listed after the tables below):\n",
+            warnings.len(),
+            if warnings.len() > 1 { "s" } else { "" }
+        ));
+        // One line per kind, in the order they first appear: what to distrust, and where.
+        let mut kinds: Vec<(&str, Vec<&WarningRow>)> = Vec::new();
+        for w in &warnings {
+            match kinds.iter_mut().find(|(k, _)| *k == w.kind) {
+                Some((_, all)) => all.push(w),
+                None => kinds.push((&w.kind, vec![w])),
+            }
+        }
+        for (kind, all) in kinds {
+            let first = all[0];
+            let more = if all.len() > 1 {
+                format!(" (and {} more)", all.len() - 1)
+            } else {
+                String::new()
+            };
+            d.push_str(&format!(
+                "  ! {kind} ×{}: {}: {}{more}\n",
+                all.len(),
+                first.cell,
+                first.figure
+            ));
+        }
     }
     Brief {
         decision: d,

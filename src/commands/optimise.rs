@@ -70,8 +70,8 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
     counter.0.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let table = rows(&scenario, &answer);
-    write(&dir, &table)?;
     let Some(chosen) = answer.chosen() else {
+        write(&dir, &table)?;
         crate::report::charts::render_frontier(&dir, &table)?;
         let closest = answer
             .closest
@@ -110,6 +110,8 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
     let results = pool.install(|| study.run(false));
     let provenance = Provenance::new(&study, Some(&args.file), command_line());
     write_outputs(&study, &results, &dir, &provenance)?;
+    // After the run's own files: optimise.csv belongs to this search, not to the run.
+    write(&dir, &table)?;
     let page = crate::report::html::write_report(&dir)?;
     out!("{}", console(&scenario, &answer));
     outln!(

@@ -391,3 +391,33 @@ fn a_sensitivity_range_that_is_not_an_estimate_or_does_not_apply_is_refused() {
         assert!(err.contains("s.toml:"), "{err}");
     }
 }
+
+#[test]
+fn the_search_gives_the_same_answer_and_files_whatever_the_thread_count() {
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let out = crate::common::scratch("optimise", &format!("threads-{threads}"));
+        let run = crate::common::watchsim(
+            &[
+                "optimise",
+                "scenarios/staffing.toml",
+                "-q",
+                "-j",
+                threads,
+                "-o",
+                out.to_str().expect("utf-8"),
+            ],
+            &root(),
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        files.push(
+            ["optimise.csv", "summary.csv", "runs.csv"]
+                .map(|f| std::fs::read(out.join(f)).expect(f)),
+        );
+    }
+    assert!(files[0] == files[1], "-j 1 and -j 2 wrote different files");
+}

@@ -239,29 +239,11 @@ impl Study {
                 Simulation::new(&v.config, plan, sink)
             })
             .collect();
-        let mut stream = stream.peekable();
-        let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
-        let mut first = 0u32;
         // Cells of one item run side by side only when there are too few items to keep
         // every thread busy: otherwise the per-chunk hand-offs cost more than they gain.
         let side_by_side = sims.len() > 1
             && self.variants.len() * (self.replications() as usize) < rayon::current_num_threads();
-        loop {
-            chunk.clear();
-            chunk.extend(stream.by_ref().take(CHUNK));
-            let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-            if side_by_side {
-                sims.par_iter_mut()
-                    .for_each(|s| s.advance(&chunk, first, until));
-            } else {
-                sims.iter_mut()
-                    .for_each(|s| s.advance(&chunk, first, until));
-            }
-            first += chunk.len() as u32;
-            if until == f64::INFINITY {
-                break;
-            }
-        }
+        feed(&mut sims, stream, side_by_side);
         sims.into_iter()
             .zip(cells)
             .map(|(sim, &cell)| {
@@ -325,23 +307,11 @@ impl Study {
                         .for_each(|s| s.advance(&[], 0, f64::INFINITY));
                 }
             }
-            None => {
-                let stream = self.variants[0].factory.stream(replication, 0);
-                let mut stream = stream.peekable();
-                let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
-                let mut first = 0u32;
-                loop {
-                    chunk.clear();
-                    chunk.extend(stream.by_ref().take(CHUNK));
-                    let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-                    sims.iter_mut()
-                        .for_each(|s| s.advance(&chunk, first, until));
-                    first += chunk.len() as u32;
-                    if until == f64::INFINITY {
-                        break;
-                    }
-                }
-            }
+            None => feed(
+                &mut sims,
+                self.variants[0].factory.stream(replication, 0),
+                false,
+            ),
         }
         sims.into_iter()
             .map(|sim| {
@@ -355,6 +325,30 @@ impl Study {
     /// Every incident of replication `replication` (no sweep value), in signal order.
     pub fn incidents(&self, replication: u32) -> Vec<Incident> {
         self.variants[0].factory.stream(replication, 0).collect()
+    }
+}
+
+/// Feeds an incident stream to simulations a chunk at a time, so that it is generated
+/// once and never held whole; on the thread pool side by side when `parallel`.
+fn feed(sims: &mut [Simulation<CellSink>], stream: impl Iterator<Item = Incident>, parallel: bool) {
+    let mut stream = stream.peekable();
+    let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
+    let mut first = 0u32;
+    loop {
+        chunk.clear();
+        chunk.extend(stream.by_ref().take(CHUNK));
+        let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
+        if parallel {
+            sims.par_iter_mut()
+                .for_each(|s| s.advance(&chunk, first, until));
+        } else {
+            sims.iter_mut()
+                .for_each(|s| s.advance(&chunk, first, until));
+        }
+        first += chunk.len() as u32;
+        if until == f64::INFINITY {
+            break;
+        }
     }
 }
 

@@ -280,7 +280,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     std::fs::remove_dir_all(&part).ok();
     let what_if = run_variants(&study, &results, &pool, &dir)?;
-    let ranges = run_sensitivity(&study, &results, &pool, &dir)?;
+    let ranges = run_sensitivity(&study, &results, &pool, &dir, args.quiet)?;
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
     if !ranges.is_empty() {
@@ -355,24 +355,41 @@ fn run_sensitivity(
     results: &[crate::experiment::RunResult],
     pool: &rayon::ThreadPool,
     dir: &std::path::Path,
+    quiet: bool,
 ) -> Result<Vec<crate::report::rows::SensitivityRow>> {
     let ranges = &study.scenario.sensitivity;
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+    } else {
+        let bar = ProgressBar::new(2 * ranges.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos}/{len} sensitivity ends · {msg} · {eta} left",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    };
     let mut ends = Vec::new();
     for range in ranges {
         let mut pair = Vec::new();
-        for s in &range.scenarios {
+        for (s, end_name) in range.scenarios.iter().zip(["low", "high"]) {
+            bar.set_message(format!("{} {end_name}", range.name));
             let end = Study::new(s.clone())?;
             let runs = pool.install(|| end.run(false));
-            pair.push((end, runs));
+            pair.push(crate::report::sensitivity::Side::of(&end, &runs));
+            bar.inc(1);
         }
         let [low, high]: [_; 2] = pair
             .try_into()
             .map_err(|_| Error::System("two ends".into()))?;
         ends.push([low, high]);
     }
+    bar.finish_and_clear();
     let rows = crate::report::sensitivity::rows((study, results), ranges, &ends);
     crate::report::sensitivity::write(dir, &rows)?;
     Ok(rows)

@@ -16,15 +16,18 @@ use crate::scenario::sensitivity::SensitivityRange;
 use crate::stats::Scope;
 use crate::stats::ci::mean_ci;
 
-/// One study run: what it decided and its per-replication decision measure by cell.
-struct Side {
+/// One study run, reduced to what the sensitivity rows need (so that each end's full
+/// results can be dropped as soon as it has run): what it decided and its
+/// per-replication decision measure by cell.
+pub struct Side {
     decisions: Vec<CountDecision>,
     /// Per (schedule name, agency count): the members' decision measure per replication.
     values: Vec<((String, usize), Vec<f64>)>,
 }
 
 impl Side {
-    fn of(study: &Study, results: &[RunResult]) -> Side {
+    /// Reduces a study's results.
+    pub fn of(study: &Study, results: &[RunResult]) -> Side {
         let cells: Vec<CellResults> = by_cell(study, results);
         let all = study.scenario.incidents.classes.len();
         let m = measure(study);
@@ -63,19 +66,15 @@ impl Side {
 }
 
 /// The rows of `sensitivity.csv`: per agency count, the base, then each range's low and
-/// high end, ranges in the scenario's order. `ends` holds each range's two runs.
+/// high end, ranges in the scenario's order. `end_sides` holds each range's two runs.
 pub fn rows(
     base: (&Study, &[RunResult]),
     ranges: &[SensitivityRange],
-    ends: &[[(Study, Vec<RunResult>); 2]],
+    end_sides: &[[Side; 2]],
 ) -> Vec<SensitivityRow> {
     let (study, results) = base;
     let measure_name = sla_label(study.scenario.experiment.sla[study.scenario.decision.sla]);
     let base_side = Side::of(study, results);
-    let end_sides: Vec<[Side; 2]> = ends
-        .iter()
-        .map(|[low, high]| [Side::of(&low.0, &low.1), Side::of(&high.0, &high.1)])
-        .collect();
     let mut out = Vec::new();
     for &k in &study.scenario.experiment.agency_counts {
         let schedule = base_side.recommended(k);
@@ -100,7 +99,7 @@ pub fn rows(
             decision_holds: true,
         };
         out.push(row("base", "", "base", ""));
-        for (range, sides) in ranges.iter().zip(&end_sides) {
+        for (range, sides) in ranges.iter().zip(end_sides) {
             let means: Vec<f64> = sides
                 .iter()
                 .map(|s| mean_ci(&s.values(&schedule, k)).mean)

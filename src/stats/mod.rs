@@ -1,6 +1,6 @@
 //! Streaming summaries of a run's outcomes, and their combination over replications.
 //!
-//! A run keeps counts, sums and fixed-size histograms per severity class, never the
+//! A run keeps counts, sums and histograms (as wide as their values) per severity class, never the
 //! outcomes themselves, so memory does not grow with the number of incidents.
 
 pub mod ci;
@@ -96,6 +96,12 @@ impl Metric {
 /// year; quantiles beyond it read as one year).
 const MAX_SECS: u64 = 366 * 86_400;
 
+/// The largest value the year-bounded histograms watchsim first used could hold in
+/// place (their counts reached the next power of two): values up to it were kept as
+/// they were, longer ones read as [`MAX_SECS`]. Histograms now grow only as far as
+/// their values do, which keeps the many per-run ones small, and clamp the same way.
+const TOP_SECS: u64 = (MAX_SECS + 1).next_power_of_two() - 1;
+
 /// Alert → response, the primary metric, gets three significant digits; the other
 /// metrics two (1 %), which keeps the many per-run histograms small.
 fn histogram(metric: Metric) -> Histogram<u32> {
@@ -104,7 +110,14 @@ fn histogram(metric: Metric) -> Histogram<u32> {
     } else {
         2
     };
-    Histogram::new_with_max(MAX_SECS, digits).expect("valid histogram bounds")
+    Histogram::new(digits).expect("valid histogram precision")
+}
+
+/// Records one duration of whole seconds, clamped as described at [`TOP_SECS`].
+#[inline]
+fn record_secs(h: &mut Histogram<u32>, secs: u64) {
+    let secs = if secs <= TOP_SECS { secs } else { MAX_SECS };
+    h.record(secs).expect("a growing histogram takes any value");
 }
 
 /// Whose cases a figure covers, at a given agency count.
@@ -186,7 +199,7 @@ impl ClassStats {
             *a += b;
         }
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
-            a.add(b).expect("histograms share their bounds");
+            a.add(b).expect("growing histograms take any value");
         }
     }
 
@@ -536,7 +549,7 @@ impl Sink for RunStats {
                     if secs == 0 {
                         zeros[m] += 1;
                     } else {
-                        c.histograms[m].saturating_record(secs);
+                        record_secs(&mut c.histograms[m], secs);
                     }
                 }
                 let s2r = values[Metric::SignalToResponse.index()];
@@ -549,6 +562,41 @@ impl Sink for RunStats {
                     *w += u64::from(a2r <= *t);
                     *sw += u64::from(s2r <= *t);
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The growing histograms read exactly as the year-bounded ones they replaced,
+    /// beyond the year too.
+    #[test]
+    fn growing_histograms_read_as_the_bounded_ones() {
+        for digits in [2, 3] {
+            let bounded = Histogram::<u32>::new_with_max(MAX_SECS, digits).unwrap();
+            assert!(bounded.clone().record(TOP_SECS).is_ok());
+            assert!(bounded.clone().record(TOP_SECS + 1).is_err());
+            let mut old = bounded.clone();
+            let mut new = Histogram::<u32>::new(digits).unwrap();
+            let mut x: u64 = 12345;
+            for i in 0..20_000u64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let secs = match i % 4 {
+                    0 => (x >> 40) % 100_000,
+                    1 => (x >> 30) % 4_000_000,
+                    2 => (x >> 20) % (TOP_SECS + 10_000_000),
+                    _ => (x >> 50) % 600,
+                };
+                old.saturating_record(secs);
+                record_secs(&mut new, secs);
+            }
+            for q in [0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
+                assert_eq!(old.value_at_quantile(q), new.value_at_quantile(q));
             }
         }
     }

@@ -32,13 +32,14 @@ use crate::cli::{Cli, Command, MergeArgs, RunArgs, SlurmArgs};
 use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::Study;
 use crate::report::lock_report_dir;
+use crate::report::summary::{CellResults, Pool, run_pooled};
 use crate::report::write::{
     Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
 };
 use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
 use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
-use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
+use crate::run::{Manifest, Progress, RunOptions, run_items_into, write_trace};
 use crate::scenario::{MAX_REPLICATIONS, Scenario};
 
 /// Standard output could not be written.
@@ -252,10 +253,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let part = dir.join(".partial");
     let manifest = Manifest::new(&study, args.trace, None);
     let items = study.items();
-    let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options, &bar))?;
+    // Each work item is pooled as it finishes: the runs' histograms are let go at once.
+    let pooled = Pool::new(&study);
+    pool.install(|| {
+        run_items_into(&study, &items, &part, &manifest, &options, &bar, &|runs| {
+            pooled.add_all(runs)
+        })
+    })?;
+    let cells = pooled.finish();
     let elapsed = started.elapsed();
     let provenance = Provenance::new(&study, args.file.as_deref(), command_line());
-    let brief = write_outputs(&study, &results, &dir, &provenance)?;
+    let brief = write_outputs(&study, &cells, &dir, &provenance)?;
     if args.trace {
         write_trace(
             &study,
@@ -265,7 +273,22 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
-    let what_if = run_variants(&study, &results, &pool, &dir)?;
+    let what_if = run_variants(&study, &cells, &pool, &dir)?;
+    let runs = cells.iter().map(|c| c.runs.len()).sum::<usize>();
+    let incidents: u64 = cells
+        .iter()
+        .flat_map(|c| &c.runs)
+        .map(|r| r.stats.counted())
+        .sum();
+    // The charts are drawn from the CSV files: the pooled histograms can go first.
+    drop(cells);
+    // glibc keeps the freed pool in its arenas, where the charts' large buffers do not
+    // reuse it: hand it back, or the peak counts it twice.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; nothing refers to it.
+    unsafe {
+        libc::malloc_trim(0)
+    };
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
     if let Some(variants) = &what_if {
@@ -293,10 +316,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             compare::print_variants(&label, &study.scenario.name, &mine)?;
         }
     }
-    let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
     outln!(
-        "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
-        results.len(),
+        "\n{runs} runs, {incidents} counted incidents in {:.2} s; reports in {}",
         elapsed.as_secs_f64(),
         dir.display()
     );
@@ -308,7 +329,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 /// `unmatched.csv` into `dir`; `None` without variants.
 fn run_variants(
     study: &Study,
-    results: &[crate::experiment::RunResult],
+    cells: &[CellResults],
     pool: &rayon::ThreadPool,
     dir: &std::path::Path,
 ) -> Result<Option<crate::report::variants::Variants>> {
@@ -316,12 +337,12 @@ fn run_variants(
     if study.scenario.variants.is_empty() {
         return Ok(None);
     }
-    let base = Side::of_run(&study.scenario.name, study, results);
+    let base = Side::of_cells(&study.scenario.name, study, cells);
     let mut all = Variants::default();
     for v in &study.scenario.variants {
         let vs = Study::new(v.scenario.clone())?;
-        let runs = pool.install(|| vs.run(false));
-        all.extend(pair(&base, &Side::of_run(&v.name, &vs, &runs))?);
+        let cells = pool.install(|| run_pooled(&vs));
+        all.extend(pair(&base, &Side::of_cells(&v.name, &vs, &cells))?);
     }
     all.write(dir)?;
     Ok(Some(all))

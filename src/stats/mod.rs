@@ -258,6 +258,142 @@ impl ClassStats {
     }
 }
 
+/// One severity class's counts and histograms pooled over replications. Integers only,
+/// so pooling is exact and gives the same pool whatever order the runs come in: runs
+/// can be pooled as they finish, on any thread, and then dropped.
+#[derive(Debug, Clone)]
+pub struct Pooled {
+    /// Counted incidents.
+    pub n: u64,
+    /// Missed.
+    pub missed: u64,
+    /// Still open at the horizon.
+    pub open: u64,
+    /// Responded.
+    pub responded: u64,
+    /// Responded within each SLA threshold of the alert.
+    pub within: Vec<u64>,
+    /// Responded within each SLA threshold of the signal.
+    pub signal_within: Vec<u64>,
+    /// Histogram of each metric, in [`Metric::ALL`] order.
+    pub histograms: Vec<Histogram<u32>>,
+    /// Sum of each metric over responded incidents, seconds. Floating-point sums
+    /// depend on their order, so [`Pooled::add`] leaves them out: whoever pools sets
+    /// them from the runs in replication order ([`Pooled::add_sums`]).
+    pub sums: [f64; Metric::COUNT],
+}
+
+impl Pooled {
+    /// An empty pool for `sla` thresholds.
+    pub fn new(sla: usize) -> Pooled {
+        Pooled {
+            n: 0,
+            missed: 0,
+            open: 0,
+            responded: 0,
+            within: vec![0; sla],
+            signal_within: vec![0; sla],
+            histograms: Metric::ALL.into_iter().map(histogram).collect(),
+            sums: [0.0; Metric::COUNT],
+        }
+    }
+
+    /// Adds one run's sums: call for every run, in replication order.
+    pub fn add_sums(&mut self, c: &ClassStats) {
+        for (a, b) in self.sums.iter_mut().zip(c.sums) {
+            *a += b;
+        }
+    }
+
+    /// Mean of metric `m` over responded incidents, seconds (NaN if none).
+    pub fn mean(&self, m: Metric) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.sums[m.index()] / self.responded as f64
+        }
+    }
+
+    /// Adds one run's summary of a class, but not its sums (see [`Pooled::sums`]).
+    pub fn add(&mut self, c: &ClassStats) {
+        self.add_parts(
+            c.n,
+            c.missed,
+            c.open,
+            c.responded,
+            &c.within,
+            &c.signal_within,
+            &c.histograms,
+        );
+    }
+
+    /// Adds another pool.
+    pub fn merge(&mut self, p: &Pooled) {
+        self.add_parts(
+            p.n,
+            p.missed,
+            p.open,
+            p.responded,
+            &p.within,
+            &p.signal_within,
+            &p.histograms,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_parts(
+        &mut self,
+        n: u64,
+        missed: u64,
+        open: u64,
+        responded: u64,
+        within: &[u64],
+        signal_within: &[u64],
+        histograms: &[Histogram<u32>],
+    ) {
+        self.n += n;
+        self.missed += missed;
+        self.open += open;
+        self.responded += responded;
+        for (a, b) in self.within.iter_mut().zip(within) {
+            *a += b;
+        }
+        for (a, b) in self.signal_within.iter_mut().zip(signal_within) {
+            *a += b;
+        }
+        for (a, b) in self.histograms.iter_mut().zip(histograms) {
+            a.add(b).expect("growing histograms take any value");
+        }
+    }
+
+    /// Quantile `q` of metric `m` over responded incidents, seconds (NaN if none).
+    pub fn quantile(&self, m: Metric, q: f64) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.histograms[m.index()].value_at_quantile(q) as f64
+        }
+    }
+
+    fn share(&self, count: u64) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            count as f64 / self.n as f64
+        }
+    }
+
+    /// Share of counted incidents responded within SLA `i` of the alert.
+    pub fn share_within(&self, i: usize) -> f64 {
+        self.share(self.within[i])
+    }
+
+    /// Share of counted incidents still open at the horizon.
+    pub fn open_share(&self) -> f64 {
+        self.share(self.open)
+    }
+}
+
 /// What a run's summaries are made for: the study's classes, SLA thresholds, warm-up,
 /// horizon, the agency count (members are the first `members` of the roster) and the
 /// dated outage windows whose incidents are summarised apart.
@@ -407,6 +543,31 @@ impl RunStats {
                     }
                 }
             }
+        }
+    }
+
+    /// A copy without the per-class histograms (the bulk of a run's memory), for a run
+    /// already pooled and summarised: its quantiles can no longer be read.
+    pub fn without_histograms(&self) -> RunStats {
+        let strip = |classes: &Vec<ClassStats>| {
+            classes
+                .iter()
+                .map(|c| ClassStats {
+                    histograms: Vec::new(),
+                    within: c.within.clone(),
+                    signal_within: c.signal_within.clone(),
+                    ..*c
+                })
+                .collect()
+        };
+        RunStats {
+            members: strip(&self.members),
+            non_members: strip(&self.non_members),
+            weeks: self.weeks.clone(),
+            windows: self.windows.clone(),
+            signals_by_hour: self.signals_by_hour.clone(),
+            zeros: [Vec::new(), Vec::new()],
+            setup: self.setup.clone(),
         }
     }
 

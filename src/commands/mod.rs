@@ -282,13 +282,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .sum();
     // The charts are drawn from the CSV files: the pooled histograms can go first.
     drop(cells);
-    // glibc keeps the freed pool in its arenas, where the charts' large buffers do not
-    // reuse it: hand it back, or the peak counts it twice.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; nothing refers to it.
-    unsafe {
-        libc::malloc_trim(0)
-    };
+    crate::report::give_back_freed_memory();
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
     if let Some(variants) = &what_if {

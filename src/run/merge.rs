@@ -241,6 +241,9 @@ pub fn merge(
     check_report_dir(&dir, &study.scenario)?;
     let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
     let brief = write_outputs(&study, &cells, &dir, &provenance)?;
+    // The charts are drawn from the CSV files: the pooled histograms can go first.
+    drop(cells);
+    crate::report::give_back_freed_memory();
     if trace {
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;

@@ -14,7 +14,7 @@ use watchsim::engine::{CellPlan, EngineConfig, simulate};
 use watchsim::experiment::Study;
 
 use watchsim::incidents::{ArrivalModel, HandoffDraw, Incident, IncidentFactory, derive_seed};
-use watchsim::report::summary::{by_cell, comparisons, summary_rows};
+use watchsim::report::summary::{by_cell, comparisons, run_pooled, summary_rows};
 use watchsim::scenario::units::Dist;
 use watchsim::scenario::{Desk, IncidentSource, Scenario};
 use watchsim::schedule;
@@ -303,6 +303,24 @@ fn default_study(c: &mut Criterion) {
     group.finish();
 }
 
+/// The default study (10 replications, simulation and pooling) on one thread and on
+/// two: the speed-up of the second core.
+fn default_study_threads(c: &mut Criterion) {
+    let study = Study::new(scenario(DEFAULT_STUDY)).expect("synthetic");
+    let mut group = c.benchmark_group("study");
+    group.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        group.bench_function(format!("default_study_{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| black_box(run_pooled(&study).len())))
+        });
+    }
+    group.finish();
+}
+
 fn sweep_threads(c: &mut Criterion) {
     // The staffing sweep (5 staffing levels × 2 schedules), 4 replications: one thread
     // against two, same work.
@@ -319,7 +337,7 @@ fn sweep_threads(c: &mut Criterion) {
             .build()
             .expect("thread pool");
         group.bench_function(format!("staffing_4reps_{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| black_box(study.run(false).len())))
+            b.iter(|| pool.install(|| black_box(run_pooled(&study).len())))
         });
     }
     group.finish();
@@ -391,7 +409,39 @@ fn baseline(c: &mut Criterion) {
     group.bench_function("watchsim_study_mm4_10M_1_thread", |b| {
         b.iter(|| pool.install(|| black_box(study.run(false).len())))
     });
+    // The whole process, as a planner runs it: parse, set up, simulate, write every
+    // table, chart and the page.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("mm4-10M.toml");
+    std::fs::write(&file, &text).expect("scenario written");
+    group.bench_function("watchsim_process_mm4_10M_1_thread", |b| {
+        b.iter(|| {
+            watchsim_process(
+                &[file.to_str().expect("UTF-8"), "-j", "1"],
+                &dir.path().join("mm4"),
+            )
+        })
+    });
     group.finish();
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    group.bench_function("watchsim_process_default_study_2_threads", |b| {
+        b.iter(|| watchsim_process(&["-j", "2"], &dir.path().join("default")))
+    });
+    group.finish();
+}
+
+/// Runs `watchsim run ARGS --quiet --out OUT` as a process.
+fn watchsim_process(args: &[&str], out: &std::path::Path) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_watchsim"))
+        .arg("run")
+        .args(args)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("watchsim runs");
+    assert!(status.success());
 }
 
 criterion_group!(
@@ -405,6 +455,7 @@ criterion_group!(
     schedule_compilation,
     statistics,
     default_study,
+    default_study_threads,
     sweep_threads
 );
 criterion_main!(benches);

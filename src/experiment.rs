@@ -198,25 +198,47 @@ impl Study {
     /// once and replayed unchanged against each cell (common random numbers), unless
     /// the study uses independent streams, where each cell draws its own.
     pub fn run_item(&self, variant: usize, replication: u32, trace: bool) -> Vec<RunResult> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        self.run_item_with(variant, replication, trace, &mut |r| out.push(r));
+        out
+    }
+
+    /// [`Study::run_item`], handing each cell's run to `each` in cell order, as early
+    /// as it can: when the replication's incidents are few enough to keep, each cell
+    /// runs over them start to finish and is handed over at once, so only one run's
+    /// summaries are being built at a time.
+    pub fn run_item_with(
+        &self,
+        variant: usize,
+        replication: u32,
+        trace: bool,
+        each: &mut dyn FnMut(RunResult),
+    ) {
         if self.independent_streams {
-            return (0..self.cells.len())
+            let runs: Vec<RunResult> = (0..self.cells.len())
                 .into_par_iter()
                 .map(|c| {
                     let stream = self.variants[variant]
                         .factory
                         .stream(replication, c as u64 + 1);
-                    self.run_cells(variant, replication, stream, &[c], trace)
-                        .remove(0)
+                    let mut one = None;
+                    self.run_cells(variant, replication, stream, &[c], trace, &mut |r| {
+                        one = Some(r)
+                    });
+                    one.expect("a run per cell")
                 })
                 .collect();
+            runs.into_iter().for_each(each);
+            return;
         }
         let stream = self.variants[variant].factory.stream(replication, 0);
         let cells: Vec<usize> = (0..self.cells.len()).collect();
-        self.run_cells(variant, replication, stream, &cells, trace)
+        self.run_cells(variant, replication, stream, &cells, trace, each)
     }
 
-    /// Runs `cells` side by side over one incident stream, a chunk at a time, so that
-    /// the stream is generated once and never held whole.
+    /// Runs `cells` over one incident stream, generated once: one cell after another
+    /// over the kept incidents when there are at most [`KEEP`] of them, else side by
+    /// side a chunk at a time, so that a long stream is never held whole.
     fn run_cells(
         &self,
         variant: usize,
@@ -224,47 +246,93 @@ impl Study {
         stream: impl Iterator<Item = Incident>,
         cells: &[usize],
         trace: bool,
-    ) -> Vec<RunResult> {
+        each: &mut dyn FnMut(RunResult),
+    ) {
         let v = &self.variants[variant];
         let exp = &self.scenario.experiment;
-        let mut sims: Vec<Simulation<CellSink>> = cells
-            .iter()
-            .map(|&c| {
-                let sink = CellSink {
-                    stats: RunStats::new(&self.run_setup(c)),
-                    trace: trace.then(Vec::new),
-                    warmup: exp.warmup,
+        let simulation = |c: usize| {
+            let sink = CellSink {
+                stats: RunStats::new(&self.run_setup(c)),
+                trace: trace.then(Vec::new),
+                warmup: exp.warmup,
+            };
+            let plan = v.plans.as_ref().map_or(&self.cells[c].plan, |p| &p[c]);
+            Simulation::new(&v.config, plan, sink)
+        };
+        let done = |sim: Simulation<CellSink>, cell: usize| {
+            let (totals, mut sink) = sim.finish();
+            sink.stats.seal();
+            let trace = sink.trace.map(|mut t| {
+                t.sort_by_key(|x| x.0);
+                t
+            });
+            RunResult {
+                variant,
+                cell,
+                replication,
+                stats: sink.stats,
+                totals,
+                trace,
+            }
+        };
+        let mut stream = stream.peekable();
+        if cells.len() > 1 {
+            let kept: Vec<Incident> = stream.by_ref().take(KEEP + 1).collect();
+            if kept.len() <= KEEP {
+                let run = |c: usize| {
+                    let mut sim = simulation(c);
+                    sim.advance(&kept, 0, f64::INFINITY);
+                    done(sim, c)
                 };
-                let plan = v.plans.as_ref().map_or(&self.cells[c].plan, |p| &p[c]);
-                Simulation::new(&v.config, plan, sink)
-            })
-            .collect();
+                if self.too_few_items() {
+                    // Too few items to keep every thread busy: the cells share them.
+                    let runs: Vec<RunResult> = cells.par_iter().map(|&c| run(c)).collect();
+                    runs.into_iter().for_each(each);
+                } else {
+                    cells.iter().for_each(|&c| each(run(c)));
+                }
+                return;
+            }
+            // Too many to keep: side by side, from the start again.
+            return self.run_side_by_side(
+                kept.into_iter().chain(stream),
+                cells,
+                &simulation,
+                &done,
+                each,
+            );
+        }
+        self.run_side_by_side(stream, cells, &simulation, &done, each)
+    }
+
+    /// Whether the study has fewer work items than the rayon pool has threads.
+    fn too_few_items(&self) -> bool {
+        self.variants.len() * (self.replications() as usize) < rayon::current_num_threads()
+    }
+
+    /// Runs `cells` side by side over one stream, a chunk at a time.
+    fn run_side_by_side<'a>(
+        &'a self,
+        stream: impl Iterator<Item = Incident>,
+        cells: &[usize],
+        simulation: &dyn Fn(usize) -> Simulation<'a, CellSink>,
+        done: &dyn Fn(Simulation<'a, CellSink>, usize) -> RunResult,
+        each: &mut dyn FnMut(RunResult),
+    ) {
+        let mut sims: Vec<Simulation<CellSink>> = cells.iter().map(|&c| simulation(c)).collect();
         // Cells of one item run side by side only when there are too few items to keep
         // every thread busy: otherwise the per-chunk hand-offs cost more than they gain.
-        let side_by_side = sims.len() > 1
-            && self.variants.len() * (self.replications() as usize) < rayon::current_num_threads();
+        let side_by_side = sims.len() > 1 && self.too_few_items();
         feed(&mut sims, stream, side_by_side);
-        sims.into_iter()
-            .zip(cells)
-            .map(|(sim, &cell)| {
-                let (totals, mut sink) = sim.finish();
-                sink.stats.seal();
-                let trace = sink.trace.map(|mut t| {
-                    t.sort_by_key(|x| x.0);
-                    t
-                });
-                RunResult {
-                    variant,
-                    cell,
-                    replication,
-                    stats: sink.stats,
-                    totals,
-                    trace,
-                }
-            })
-            .collect()
+        for (sim, &cell) in sims.into_iter().zip(cells) {
+            each(done(sim, cell));
+        }
     }
 }
+
+/// The most incidents of one replication kept in memory to run its cells one after
+/// another (a few tens of MB): beyond, the cells run side by side over the stream.
+const KEEP: usize = 1 << 18;
 
 impl Study {
     /// Runs replication `replication` of cell `cell` (of the scenario as written, no
@@ -294,19 +362,10 @@ impl Study {
             })
             .collect();
         match incidents {
-            Some(all) => {
-                let mut first = 0u32;
-                let mut chunks = all.chunks(CHUNK).peekable();
-                while let Some(chunk) = chunks.next() {
-                    let until = chunks.peek().map_or(f64::INFINITY, |c| c[0].signal);
-                    sims.iter_mut().for_each(|s| s.advance(chunk, first, until));
-                    first += chunk.len() as u32;
-                }
-                if all.is_empty() {
-                    sims.iter_mut()
-                        .for_each(|s| s.advance(&[], 0, f64::INFINITY));
-                }
-            }
+            // Kept incidents: each configuration runs over them start to finish.
+            Some(all) => sims
+                .iter_mut()
+                .for_each(|s| s.advance(all, 0, f64::INFINITY)),
             None => feed(
                 &mut sims,
                 self.variants[0].factory.stream(replication, 0),

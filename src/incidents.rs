@@ -222,6 +222,19 @@ impl ArrivalModel {
             let days = (horizon.length / 86_400.0).ceil() as i64 + 4;
             for d in 0..days {
                 let date = first + chrono::Duration::days(d);
+                if tz == chrono_tz::Tz::UTC {
+                    // The same steps without a time-zone lookup per hour (UTC has no
+                    // shifts), which on long horizons cost more than generating the
+                    // incidents: every rest-of-world share is in UTC.
+                    let midnight = horizon.secs(local_instant(tz, date, TimeOfDay(0)));
+                    let weekday = date.weekday().num_days_from_monday() as usize;
+                    for h in 0..24u32 {
+                        let shape = if hourly { inc.profile[h as usize] } else { 1.0 };
+                        let t = midnight + f64::from(h * 3600);
+                        out.push((t, rate * share * shape * inc.weekday[weekday]));
+                    }
+                    continue;
+                }
                 for h in 0..24u32 {
                     let t = horizon.secs(local_instant(tz, date, TimeOfDay(h * 3600)));
                     let local: DateTime<chrono_tz::Tz> = horizon.instant(t).with_timezone(&tz);

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::cli::CompareArgs;
 use crate::error::Result;
 use crate::experiment::Study;
+use crate::report::summary::run_pooled;
 use crate::report::variants::{Side, Variants, pair};
 use crate::scenario::Scenario;
 
@@ -23,9 +24,10 @@ fn side(
     super::apply_overrides(&mut scenario, args.replications, args.seed)?;
     let name = scenario.name.clone();
     let study = Study::new(scenario)?;
-    let results = pool.install(|| study.run(false));
-    let note = format!("ran {} ({} runs)", path.display(), results.len());
-    Ok((Side::of_run(&name, &study, &results), Some(note)))
+    let cells = pool.install(|| run_pooled(&study));
+    let runs: usize = cells.iter().map(|c| c.runs.len()).sum();
+    let note = format!("ran {} ({runs} runs)", path.display());
+    Ok((Side::of_cells(&name, &study, &cells), Some(note)))
 }
 
 /// A name for a side: its scenario's, else its file or folder name, told apart from

@@ -33,13 +33,14 @@ use crate::cli::{Cli, Command, MergeArgs, RunArgs, SlurmArgs};
 use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::Study;
 use crate::report::lock_report_dir;
+use crate::report::summary::{CellResults, Pool, run_pooled};
 use crate::report::write::{
     Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
 };
 use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
 use crate::run::slurm::{SlurmRequest, sh_quote, write_sbatch};
-use crate::run::{Manifest, Progress, RunOptions, run_items, write_trace};
+use crate::run::{Manifest, Progress, RunOptions, run_items_into, write_trace};
 use crate::scenario::{MAX_REPLICATIONS, Scenario};
 
 /// Standard output could not be written.
@@ -266,10 +267,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let part = dir.join(".partial");
     let manifest = Manifest::new(&study, args.trace, None);
     let items = study.items();
-    let results = pool.install(|| run_items(&study, &items, &part, &manifest, &options, &bar))?;
+    // Each work item is pooled as it finishes: the runs' histograms are let go at once.
+    let pooled = Pool::new(&study);
+    pool.install(|| {
+        run_items_into(&study, &items, &part, &manifest, &options, &bar, &|runs| {
+            pooled.add_all(runs)
+        })
+    })?;
+    let cells = pooled.finish();
     let elapsed = started.elapsed();
     let provenance = Provenance::new(&study, args.file.as_deref(), command_line());
-    let brief = write_outputs(&study, &results, &dir, &provenance)?;
+    let brief = write_outputs(&study, &cells, &dir, &provenance)?;
     if args.trace {
         write_trace(
             &study,
@@ -279,8 +287,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
-    let what_if = run_variants(&study, &results, &pool, &dir)?;
-    let ranges = run_sensitivity(&study, &results, &pool, &dir, args.quiet)?;
+    let what_if = run_variants(&study, &cells, &pool, &dir)?;
+    let ranges = run_sensitivity(&study, &cells, &pool, &dir, args.quiet)?;
+    let runs = cells.iter().map(|c| c.runs.len()).sum::<usize>();
+    let incidents: u64 = cells
+        .iter()
+        .flat_map(|c| &c.runs)
+        .map(|r| r.stats.counted())
+        .sum();
+    // The charts are drawn from the CSV files: the pooled histograms can go first.
+    drop(cells);
+    crate::report::give_back_freed_memory();
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
     if !ranges.is_empty() {
@@ -314,10 +331,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             compare::print_variants(&label, &study.scenario.name, &mine)?;
         }
     }
-    let incidents: u64 = results.iter().map(|r| r.stats.counted()).sum();
     outln!(
-        "\n{} runs, {incidents} counted incidents in {:.2} s; reports in {}",
-        results.len(),
+        "\n{runs} runs, {incidents} counted incidents in {:.2} s; reports in {}",
         elapsed.as_secs_f64(),
         dir.display()
     );
@@ -329,7 +344,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 /// `unmatched.csv` into `dir`; `None` without variants.
 fn run_variants(
     study: &Study,
-    results: &[crate::experiment::RunResult],
+    cells: &[CellResults],
     pool: &rayon::ThreadPool,
     dir: &std::path::Path,
 ) -> Result<Option<crate::report::variants::Variants>> {
@@ -337,12 +352,12 @@ fn run_variants(
     if study.scenario.variants.is_empty() {
         return Ok(None);
     }
-    let base = Side::of_run(&study.scenario.name, study, results);
+    let base = Side::of_cells(&study.scenario.name, study, cells);
     let mut all = Variants::default();
     for v in &study.scenario.variants {
         let vs = Study::new(v.scenario.clone())?;
-        let runs = pool.install(|| vs.run(false));
-        all.extend(pair(&base, &Side::of_run(&v.name, &vs, &runs))?);
+        let cells = pool.install(|| run_pooled(&vs));
+        all.extend(pair(&base, &Side::of_cells(&v.name, &vs, &cells))?);
     }
     all.write(dir)?;
     Ok(Some(all))
@@ -352,7 +367,7 @@ fn run_variants(
 /// replications and writes `sensitivity.csv` into `dir`; its rows (none without ranges).
 fn run_sensitivity(
     study: &Study,
-    results: &[crate::experiment::RunResult],
+    cells: &[crate::report::summary::CellResults],
     pool: &rayon::ThreadPool,
     dir: &std::path::Path,
     quiet: bool,
@@ -380,7 +395,7 @@ fn run_sensitivity(
         for (s, end_name) in range.scenarios.iter().zip(["low", "high"]) {
             bar.set_message(format!("{} {end_name}", range.name));
             let end = Study::new(s.clone())?;
-            let runs = pool.install(|| end.run(false));
+            let runs = pool.install(|| crate::report::summary::run_pooled(&end));
             pair.push(crate::report::sensitivity::Side::of(&end, &runs));
             bar.inc(1);
         }
@@ -390,7 +405,7 @@ fn run_sensitivity(
         ends.push([low, high]);
     }
     bar.finish_and_clear();
-    let rows = crate::report::sensitivity::rows((study, results), ranges, &ends);
+    let rows = crate::report::sensitivity::rows((study, cells), ranges, &ends);
     crate::report::sensitivity::write(dir, &rows)?;
     Ok(rows)
 }

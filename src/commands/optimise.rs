@@ -107,9 +107,10 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
     confirmed.variants.clear();
     confirmed.sensitivity.clear();
     let study = Study::new(confirmed)?;
-    let results = pool.install(|| study.run(false));
+    let cells = pool.install(|| crate::report::summary::run_pooled(&study));
     let provenance = Provenance::new(&study, Some(&args.file), command_line());
-    write_outputs(&study, &results, &dir, &provenance)?;
+    write_outputs(&study, &cells, &dir, &provenance)?;
+    drop(cells);
     // After the run's own files: optimise.csv belongs to this search, not to the run.
     write(&dir, &table)?;
     let page = crate::report::html::write_report(&dir)?;

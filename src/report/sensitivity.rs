@@ -7,10 +7,10 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::experiment::{RunResult, Study};
+use crate::experiment::Study;
 use crate::report::decision::{CountDecision, decisions, measure};
 use crate::report::rows::{Num, SensitivityRow, sla_label, to_csv};
-use crate::report::summary::{CellResults, by_cell, paired};
+use crate::report::summary::{CellResults, paired};
 use crate::report::write_atomic;
 use crate::scenario::sensitivity::SensitivityRange;
 use crate::stats::Scope;
@@ -27,8 +27,7 @@ pub struct Side {
 
 impl Side {
     /// Reduces a study's results.
-    pub fn of(study: &Study, results: &[RunResult]) -> Side {
-        let cells: Vec<CellResults> = by_cell(study, results);
+    pub fn of(study: &Study, cells: &[CellResults]) -> Side {
         let all = study.scenario.incidents.classes.len();
         let m = measure(study);
         let values = cells
@@ -42,7 +41,7 @@ impl Side {
             })
             .collect();
         Side {
-            decisions: decisions(study, &cells),
+            decisions: decisions(study, cells),
             values,
         }
     }
@@ -68,7 +67,7 @@ impl Side {
 /// The rows of `sensitivity.csv`: per agency count, the base, then each range's low and
 /// high end, ranges in the scenario's order. `end_sides` holds each range's two runs.
 pub fn rows(
-    base: (&Study, &[RunResult]),
+    base: (&Study, &[CellResults]),
     ranges: &[SensitivityRange],
     end_sides: &[[Side; 2]],
 ) -> Vec<SensitivityRow> {

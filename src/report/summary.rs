@@ -2,16 +2,20 @@
 //! `weekly.csv`, `desks.csv` and `load.csv`, each figure per scope (members,
 //! non-members, all).
 
+use std::borrow::Cow;
+use std::sync::Mutex;
+
 use crate::experiment::{RunResult, Study};
 use crate::report::rows::{
-    CellKey, CompareRow, CountKey, DeskRow, DistributionRow, LoadRow, Num, SummaryRow, WeeklyRow,
-    sla_label,
+    CellKey, CompareRow, CountKey, DeskRow, DistributionRow, LoadRow, Num, RunRow, SummaryRow,
+    WeeklyRow, sla_label,
 };
+use crate::report::runs::run_rows;
 use crate::report::verdict::Verdict;
 use crate::scenario::units::{HOUR, TimeOfDay, WEEK, Weekdays};
 use crate::schedule::{Horizon, IntervalKind};
 use crate::stats::ci::{MeanCi, mean_ci};
-use crate::stats::{ClassStats, Metric, Scope};
+use crate::stats::{ClassStats, Metric, Pooled, Scope};
 
 /// One run's figures for one scope and severity: what confidence intervals and paired
 /// comparisons over replications are made of.
@@ -86,18 +90,20 @@ impl Figures {
     }
 }
 
-/// The replications of one (sweep value, cell), with pooled summaries per scope and
-/// severity (the classes, then `all`).
-pub struct CellResults<'a> {
+/// The replications of one (sweep value, cell): each run's figures and tables, and the
+/// summaries pooled over replications per scope and severity (the classes, then `all`).
+pub struct CellResults {
     /// Sweep value index.
     pub variant: usize,
     /// Cell index.
     pub cell: usize,
-    /// The runs, by replication.
-    pub runs: Vec<&'a RunResult>,
-    /// Pooled over replications, per scope (in [`Scope::ALL`] order): each class,
-    /// then all classes.
-    pub pooled: [Vec<ClassStats>; 3],
+    /// The runs, by replication, without their histograms (see [`Pool`]).
+    pub runs: Vec<RunResult>,
+    /// The rows of `runs.csv` of these runs, by replication.
+    pub run_rows: Vec<RunRow>,
+    /// Pooled over replications, per class: members', then non-members'. The other
+    /// scopes and severities are sums of these, made when asked for.
+    pooled: [Vec<Pooled>; 2],
     /// Per scope and severity, each run's figures.
     figures: [Vec<Vec<Figures>>; 3],
 }
@@ -120,7 +126,7 @@ fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
     all
 }
 
-impl CellResults<'_> {
+impl CellResults {
     /// Per-replication values of severity `s` (the last index is `all`) in `scope`.
     pub fn values(&self, scope: Scope, s: usize, value: impl Fn(&Figures) -> f64) -> Vec<f64> {
         self.figures[scope_index(scope)][s]
@@ -135,55 +141,183 @@ impl CellResults<'_> {
     }
 
     /// The pooled summary of severity `s` in `scope`.
-    pub fn pooled(&self, scope: Scope, s: usize) -> &ClassStats {
-        &self.pooled[scope_index(scope)][s]
+    pub fn pooled(&self, scope: Scope, s: usize) -> Cow<'_, Pooled> {
+        let classes = self.pooled[0].len();
+        let parts: Vec<&Pooled> = match scope {
+            Scope::Members | Scope::NonMembers => {
+                let i = scope_index(scope);
+                if s < classes {
+                    return Cow::Borrowed(&self.pooled[i][s]);
+                }
+                self.pooled[i].iter().collect()
+            }
+            Scope::All if s < classes => vec![&self.pooled[0][s], &self.pooled[1][s]],
+            Scope::All => self.pooled.iter().flatten().collect(),
+        };
+        let mut sum = parts[0].clone();
+        for p in &parts[1..] {
+            sum.merge(p);
+        }
+        Cow::Owned(sum)
     }
 }
 
-/// Groups results (ordered by variant, cell, replication) by (variant, cell).
-pub fn by_cell<'a>(study: &Study, results: &'a [RunResult]) -> Vec<CellResults<'a>> {
-    let reps = study.replications() as usize;
-    let classes = study.scenario.incidents.classes.len();
-    results
-        .chunks(reps)
-        .map(|chunk| {
-            let mut pooled: [Vec<ClassStats>; 3] = Default::default();
-            let mut figures: [Vec<Vec<Figures>>; 3] =
-                [0, 1, 2].map(|_| vec![Vec::with_capacity(reps); classes + 1]);
-            for r in chunk {
-                let st = &r.stats;
-                let all_scope: Vec<ClassStats> = st
-                    .members
-                    .iter()
-                    .zip(&st.non_members)
-                    .map(|(m, n)| merged([m, n]))
-                    .collect();
-                for (i, per_class) in [&st.members, &st.non_members, &all_scope]
-                    .into_iter()
-                    .enumerate()
-                {
-                    let total = merged(per_class.iter());
-                    for (s, c) in per_class.iter().chain([&total]).enumerate() {
-                        figures[i][s].push(Figures::of(c));
-                    }
-                    if pooled[i].is_empty() {
-                        pooled[i] = per_class.iter().cloned().chain([total]).collect();
-                    } else {
-                        for (a, b) in pooled[i].iter_mut().zip(per_class.iter().chain([&total])) {
-                            a.merge(b);
+/// One finished run, summarised and pooled, without its histograms.
+type Kept = (RunResult, [Vec<Figures>; 3], Vec<RunRow>);
+
+/// Gathers runs into [`CellResults`] as they finish, from any thread and in any order:
+/// each run's figures and `runs.csv` rows are read off it, its histograms are added to
+/// its cell's pool, and the rest is kept. A study's per-run histograms are far larger
+/// than everything else it keeps, so they never all need to be in memory at once.
+pub struct Pool<'a> {
+    study: &'a Study,
+    /// Per (variant, cell).
+    cells: Vec<Mutex<Slot>>,
+}
+
+/// A cell's pool so far: members' and non-members' per class, and the runs kept, by
+/// replication.
+struct Slot {
+    members: Vec<Pooled>,
+    non_members: Vec<Pooled>,
+    runs: Vec<Option<Kept>>,
+}
+
+impl<'a> Pool<'a> {
+    /// An empty pool for every (variant, cell) of `study`.
+    pub fn new(study: &'a Study) -> Pool<'a> {
+        let classes = study.scenario.incidents.classes.len();
+        let sla = study.scenario.experiment.sla.len();
+        let reps = study.replications() as usize;
+        let empty = || (0..classes).map(|_| Pooled::new(sla)).collect::<Vec<_>>();
+        Pool {
+            study,
+            cells: (0..study.variants.len() * study.cells.len())
+                .map(|_| {
+                    Mutex::new(Slot {
+                        members: empty(),
+                        non_members: empty(),
+                        runs: (0..reps).map(|_| None).collect(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds finished runs.
+    pub fn add_all(&self, runs: impl IntoIterator<Item = RunResult>) {
+        for r in runs {
+            self.add(&r);
+        }
+    }
+
+    /// Adds one finished run.
+    pub fn add(&self, r: &RunResult) {
+        let st = &r.stats;
+        let classes = st.members.len();
+        let mut figures: [Vec<Figures>; 3] = Default::default();
+        // The same merges, in the same order, as the report always made: the figures
+        // are sums of floating-point means, which the order could change.
+        let all_scope: Vec<ClassStats> = st
+            .members
+            .iter()
+            .zip(&st.non_members)
+            .map(|(m, n)| merged([m, n]))
+            .collect();
+        for (i, per_class) in [&st.members, &st.non_members, &all_scope]
+            .into_iter()
+            .enumerate()
+        {
+            let total = merged(per_class.iter());
+            figures[i] = per_class.iter().chain([&total]).map(Figures::of).collect();
+        }
+        debug_assert_eq!(figures[0].len(), classes + 1);
+        let rows = run_rows(self.study, std::slice::from_ref(r));
+        let kept = RunResult {
+            variant: r.variant,
+            cell: r.cell,
+            replication: r.replication,
+            stats: st.without_histograms(),
+            totals: r.totals.clone(),
+            trace: None,
+        };
+        let slot = r.variant * self.study.cells.len() + r.cell;
+        let mut cell = self.cells[slot].lock().expect("no pooling thread panicked");
+        for (p, c) in cell.members.iter_mut().zip(&st.members) {
+            p.add(c);
+        }
+        for (p, c) in cell.non_members.iter_mut().zip(&st.non_members) {
+            p.add(c);
+        }
+        cell.runs[r.replication as usize] = Some((kept, figures, rows));
+    }
+
+    /// The cells, ordered by variant then cell, each with its runs by replication.
+    /// Every run of the study must have been added.
+    pub fn finish(self) -> Vec<CellResults> {
+        let cells = self.study.cells.len();
+        self.cells
+            .into_iter()
+            .enumerate()
+            .map(|(slot, m)| {
+                let Slot {
+                    mut members,
+                    mut non_members,
+                    runs: kept,
+                } = m.into_inner().expect("no pooling thread panicked");
+                let severities = members.len() + 1;
+                let mut figures: [Vec<Vec<Figures>>; 3] =
+                    [0, 1, 2].map(|_| vec![Vec::with_capacity(kept.len()); severities]);
+                let mut runs = Vec::with_capacity(kept.len());
+                let mut run_rows = Vec::new();
+                for k in kept {
+                    let (run, f, rows) = k.expect("every run of the study was pooled");
+                    for (scope, per_severity) in figures.iter_mut().zip(f) {
+                        for (s, x) in per_severity.into_iter().enumerate() {
+                            scope[s].push(x);
                         }
                     }
+                    for (p, c) in members.iter_mut().zip(&run.stats.members) {
+                        p.add_sums(c);
+                    }
+                    for (p, c) in non_members.iter_mut().zip(&run.stats.non_members) {
+                        p.add_sums(c);
+                    }
+                    runs.push(run);
+                    run_rows.extend(rows);
                 }
-            }
-            CellResults {
-                variant: chunk[0].variant,
-                cell: chunk[0].cell,
-                runs: chunk.iter().collect(),
-                pooled,
-                figures,
-            }
-        })
-        .collect()
+                CellResults {
+                    variant: slot / cells,
+                    cell: slot % cells,
+                    runs,
+                    run_rows,
+                    pooled: [members, non_members],
+                    figures,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Runs every (variant, cell, replication) of `study` on the current rayon pool,
+/// pooling each work item as it finishes ([`Study::run`] keeps every run whole).
+pub fn run_pooled(study: &Study) -> Vec<CellResults> {
+    use rayon::prelude::*;
+    let pool = Pool::new(study);
+    study
+        .items()
+        .par_iter()
+        .for_each(|&(v, r)| pool.add_all(study.run_item(v, r, false)));
+    pool.finish()
+}
+
+/// Groups results (of every run of the study) by (variant, cell).
+pub fn by_cell(study: &Study, results: &[RunResult]) -> Vec<CellResults> {
+    let pool = Pool::new(study);
+    for r in results {
+        pool.add(r);
+    }
+    pool.finish()
 }
 
 /// The severity names: each class, then `all`.
@@ -326,7 +460,7 @@ pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {
                 if scope == Scope::All && severity == "all" {
                     let days = study.scenario.experiment.days;
                     let per_run = |f: &dyn Fn(&RunResult) -> f64| {
-                        mean_ci(&c.runs.iter().map(|r| f(r)).collect::<Vec<_>>())
+                        mean_ci(&c.runs.iter().map(f).collect::<Vec<_>>())
                     };
                     let analyst = per_run(&|r| analyst_hours_per_week(r, days));
                     let utilisation = per_run(&|r| {

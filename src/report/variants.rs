@@ -17,6 +17,7 @@ use crate::experiment::{RunResult, Study};
 use crate::report::data::RunRecord;
 use crate::report::rows::{Num, RunRow, UnmatchedRow, VariantRow, read_rows, sla_label, to_csv};
 use crate::report::runs::run_rows;
+use crate::report::summary::CellResults;
 use crate::report::verdict::Verdict;
 use crate::report::write_atomic;
 use crate::scenario::units::format_duration;
@@ -49,6 +50,16 @@ pub struct Side {
 impl Side {
     /// The side of a study just run.
     pub fn of_run(name: &str, study: &Study, results: &[RunResult]) -> Side {
+        Side::of_rows(name, study, run_rows(study, results))
+    }
+
+    /// The side of a study just run and pooled ([`crate::report::summary::Pool`]).
+    pub fn of_cells(name: &str, study: &Study, cells: &[CellResults]) -> Side {
+        let rows = cells.iter().flat_map(|c| c.run_rows.iter().cloned());
+        Side::of_rows(name, study, rows.collect())
+    }
+
+    fn of_rows(name: &str, study: &Study, runs: Vec<RunRow>) -> Side {
         let s = &study.scenario;
         Side {
             name: name.to_string(),
@@ -64,7 +75,7 @@ impl Side {
                 .unwrap_or(7200.0),
             margin: s.decision.margin,
             margin_minutes: s.decision.margin_time / 60.0,
-            runs: run_rows(study, results),
+            runs,
         }
     }
 

@@ -15,9 +15,9 @@ use crate::report::rows::{
     IncrementRow, Layout, LoadRow, OutageRow, RunRow, SummaryRow, WarningRow, WeeklyRow, to_csv,
     write_rows,
 };
-use crate::report::runs::{incident_rows, run_rows};
+use crate::report::runs::incident_rows;
 use crate::report::summary::{
-    by_cell, compare_rows, comparisons, desk_rows, distribution_rows, load_rows, summary_rows,
+    CellResults, compare_rows, comparisons, desk_rows, distribution_rows, load_rows, summary_rows,
     weekly_rows,
 };
 use crate::report::warnings::warnings;
@@ -172,17 +172,16 @@ pub fn layout(study: &Study) -> Layout {
 /// brief (decision, findings, warnings) for the console.
 pub fn write_outputs(
     study: &Study,
-    results: &[RunResult],
+    cells: &[CellResults],
     dir: &Path,
     provenance: &Provenance,
 ) -> Result<Brief> {
-    let cells = by_cell(study, results);
-    let comparisons = comparisons(study, &cells);
-    let decisions = decisions(study, &cells);
-    let increments = increments(study, &cells);
-    let outages = outages(study, &cells);
-    let warnings = warnings(study, &cells, &decisions);
-    let brief = brief(study, &cells, &decisions, &increments, &outages, warnings);
+    let comparisons = comparisons(study, cells);
+    let decisions = decisions(study, cells);
+    let increments = increments(study, cells);
+    let outages = outages(study, cells);
+    let warnings = warnings(study, cells, &decisions);
+    let brief = brief(study, cells, &decisions, &increments, &outages, warnings);
     let layout = layout(study);
     let plain = Layout::default();
     let tables = [
@@ -204,7 +203,7 @@ pub fn write_outputs(
             "outages.csv",
             to_csv(
                 &layout.header(OutageRow::COLUMNS),
-                outage_rows(study, &cells, &outages),
+                outage_rows(study, cells, &outages),
             ),
         ),
         (
@@ -223,43 +222,46 @@ pub fn write_outputs(
         ),
         (
             "runs.csv",
-            to_csv(&layout.header(&RunRow::columns()), run_rows(study, results)),
+            to_csv(
+                &layout.header(&RunRow::columns()),
+                cells.iter().flat_map(|c| &c.run_rows),
+            ),
         ),
         (
             "summary.csv",
             to_csv(
                 &layout.header(SummaryRow::COLUMNS),
-                summary_rows(study, &cells),
+                summary_rows(study, cells),
             ),
         ),
         (
             "compare.csv",
             to_csv(
                 &layout.header(CompareRow::COLUMNS),
-                compare_rows(study, &cells, &comparisons),
+                compare_rows(study, cells, &comparisons),
             ),
         ),
         (
             "distribution.csv",
             to_csv(
                 &layout.header(DistributionRow::COLUMNS),
-                distribution_rows(study, &cells),
+                distribution_rows(study, cells),
             ),
         ),
         (
             "weekly.csv",
             to_csv(
                 &layout.header(WeeklyRow::COLUMNS),
-                weekly_rows(study, &cells),
+                weekly_rows(study, cells),
             ),
         ),
         (
             "desks.csv",
-            to_csv(&layout.header(DeskRow::COLUMNS), desk_rows(study, &cells)),
+            to_csv(&layout.header(DeskRow::COLUMNS), desk_rows(study, cells)),
         ),
         (
             "load.csv",
-            to_csv(&layout.header(LoadRow::COLUMNS), load_rows(study, &cells)),
+            to_csv(&layout.header(LoadRow::COLUMNS), load_rows(study, cells)),
         ),
     ];
     for (name, bytes) in tables {

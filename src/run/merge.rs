@@ -5,8 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::experiment::{RunResult, Study};
+use crate::experiment::Study;
 use crate::report::brief::Brief;
+use crate::report::summary::Pool;
 use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
 use crate::scenario::Scenario;
 
@@ -183,7 +184,9 @@ pub fn merge(
         )));
     }
     let trace = reference.trace;
-    let mut results: Vec<RunResult> = Vec::new();
+    // Pooled item by item: the parts' runs are never all in memory at once.
+    let pool = Pool::new(&study);
+    let mut runs = 0;
     for (n, &item) in items.iter().enumerate() {
         let shard = Shard {
             index: (n % count as usize) as u32,
@@ -229,14 +232,18 @@ pub fn merge(
                 rerun()
             ))
         })?;
-        results.extend(loaded);
+        runs += loaded.len();
+        pool.add_all(loaded);
     }
-    results.sort_by_key(|x| (x.variant, x.cell, x.replication));
+    let cells = pool.finish();
 
     let dir = report_dir(&study.scenario, out);
     check_report_dir(&dir, &study.scenario)?;
     let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
-    let brief = write_outputs(&study, &results, &dir, &provenance)?;
+    let brief = write_outputs(&study, &cells, &dir, &provenance)?;
+    // The charts are drawn from the CSV files: the pooled histograms can go first.
+    drop(cells);
+    crate::report::give_back_freed_memory();
     if trace {
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
@@ -247,7 +254,7 @@ pub fn merge(
         dir,
         shards: count,
         items: items.len(),
-        runs: results.len(),
+        runs,
         brief,
         study,
     })

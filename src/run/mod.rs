@@ -12,7 +12,7 @@ pub mod merge;
 pub mod shard;
 pub mod slurm;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -120,8 +120,9 @@ impl Manifest {
     }
 }
 
-/// A finished work item on disk: every cell's run summaries and totals. Written from
-/// borrowed results and read back into owned ones, through one derived form.
+/// A finished work item on disk: every cell's run summaries and totals. Read back
+/// through this derived form; written a run at a time in the same form
+/// ([`run_and_store`]).
 #[derive(Serialize, Deserialize)]
 struct StoredItem<S, T> {
     variant: usize,
@@ -219,7 +220,7 @@ pub fn load_item(
 
 /// Runs `items` of `study`, storing each in `part` as it finishes. With `resume`,
 /// items already in the part (of the same run) are loaded instead of run again.
-/// Returns every item's results, ordered by variant, cell and replication.
+/// The results are only stored: see [`run_items_into`] to use them.
 pub fn run_items(
     study: &Study,
     items: &[(usize, u32)],
@@ -227,8 +228,24 @@ pub fn run_items(
     manifest: &Manifest,
     options: &RunOptions,
     progress: &dyn Progress,
-) -> Result<Vec<RunResult>> {
-    let mut done: BTreeMap<(usize, u32), Vec<RunResult>> = BTreeMap::new();
+) -> Result<()> {
+    run_items_into(study, items, part, manifest, options, progress, &|_| {})
+}
+
+/// [`run_items`], handing each item's results (every cell's run of one variant and
+/// replication) to `each` as soon as the item is stored or loaded: on any thread and
+/// in any order, so that `each` can pool them and let them go (see
+/// [`crate::report::summary::Pool`]) instead of holding every run to the end.
+pub fn run_items_into(
+    study: &Study,
+    items: &[(usize, u32)],
+    part: &Path,
+    manifest: &Manifest,
+    options: &RunOptions,
+    progress: &dyn Progress,
+    each: &(dyn Fn(Vec<RunResult>) + Sync),
+) -> Result<()> {
+    let mut done: BTreeSet<(usize, u32)> = BTreeSet::new();
     if part.exists() {
         let reusable = options.resume && read_manifest(part).is_ok_and(|m| m.same_run(manifest));
         if options.resume && !reusable && part.join("manifest.json").exists() {
@@ -240,7 +257,8 @@ pub fn run_items(
         if reusable {
             for &item in items {
                 if let Some(results) = load_item(study, part, item, options.trace) {
-                    done.insert(item, results);
+                    done.insert(item);
+                    each(results);
                 }
             }
         } else {
@@ -253,7 +271,7 @@ pub fn run_items(
     let todo: Vec<(usize, u32)> = items
         .iter()
         .copied()
-        .filter(|i| !done.contains_key(i))
+        .filter(|i| !done.contains(i))
         .collect();
     let cells = study.cells.len() as u64;
     progress.start(
@@ -264,53 +282,67 @@ pub fn run_items(
     );
     let started = Instant::now();
     let incidents = AtomicU64::new(0);
-    let fresh: Vec<((usize, u32), Vec<RunResult>)> = todo
-        .par_iter()
-        .map(|&(v, r)| -> Result<_> {
-            let mut results = study.run_item(v, r, options.trace);
-            store_item(study, part, (v, r), &mut results)?;
-            let n: u64 = results.iter().map(|x| x.stats.counted()).sum();
-            let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
-            progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
-            Ok(((v, r), results))
-        })
-        .collect::<Result<_>>()?;
+    todo.par_iter().try_for_each(|&(v, r)| -> Result<()> {
+        let n = run_and_store(study, part, (v, r), options.trace, each)?;
+        let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
+        progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
+        Ok(())
+    })?;
     progress.finish();
-    done.extend(fresh);
-    let mut results: Vec<RunResult> = done.into_values().flatten().collect();
-    results.sort_by_key(|x| (x.variant, x.cell, x.replication));
-    Ok(results)
+    Ok(())
 }
 
-/// Writes an item's summaries (and trace chunk) to the part, dropping the trace from
-/// memory.
-fn store_item(
+/// Runs one work item and writes it to the part as its runs finish, handing each run
+/// to `each` once written: the item's file is the [`StoredItem`] form, written a run
+/// at a time, so that a run need not be kept until the whole item is done. With a
+/// trace, the item's `incidents.csv` chunk is written first, then the item's file
+/// (whose presence marks the item finished). Returns the counted incidents.
+fn run_and_store(
     study: &Study,
     part: &Path,
-    item: (usize, u32),
-    results: &mut [RunResult],
-) -> Result<()> {
-    let (json, csv) = item_files(part, item);
-    if results.iter().any(|r| r.trace.is_some()) {
-        // Chunks are concatenated under one header when the run ends.
-        write_atomic(&csv, &incidents_chunk(study, results))?;
-        for r in results.iter_mut() {
-            r.trace = None;
-        }
-    }
-    let stored = StoredItem {
-        variant: item.0,
-        replication: item.1,
-        runs: results
-            .iter()
-            .map(|r| (r.cell, &r.stats, &r.totals))
-            .collect(),
-    };
-    // Serialised straight to the file: the summaries are not copied first.
+    (v, r): (usize, u32),
+    trace: bool,
+    each: &(dyn Fn(Vec<RunResult>) + Sync),
+) -> Result<u64> {
+    let (json, csv) = item_files(part, (v, r));
+    let mut counted = 0;
     write_atomic_with(&json, |w| {
-        serde_json::to_writer(w, &stored).map_err(std::io::Error::from)
+        write!(w, "{{\"variant\":{v},\"replication\":{r},\"runs\":[")?;
+        let mut chunk = Vec::new();
+        let mut failed = None;
+        let mut first = true;
+        study.run_item_with(v, r, trace, &mut |mut run| {
+            if failed.is_some() {
+                return;
+            }
+            if trace {
+                // Chunks are concatenated under one header when the run ends.
+                chunk.extend(incidents_chunk(study, std::slice::from_ref(&run)));
+                run.trace = None;
+            }
+            let stored = (run.cell, &run.stats, &run.totals);
+            let written = (if first { Ok(()) } else { w.write_all(b",") }).and_then(|()| {
+                serde_json::to_writer(&mut *w, &stored).map_err(std::io::Error::from)
+            });
+            first = false;
+            match written {
+                Ok(()) => {
+                    counted += run.stats.counted();
+                    each(vec![run]);
+                }
+                Err(e) => failed = Some(e),
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        w.write_all(b"]}")?;
+        if trace {
+            write_atomic(&csv, &chunk).map_err(std::io::Error::other)?;
+        }
+        Ok(())
     })?;
-    Ok(())
+    Ok(counted)
 }
 
 /// A value as pretty JSON bytes.

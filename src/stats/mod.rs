@@ -1,6 +1,6 @@
 //! Streaming summaries of a run's outcomes, and their combination over replications.
 //!
-//! A run keeps counts, sums and fixed-size histograms per severity class, never the
+//! A run keeps counts, sums and histograms (as wide as their values) per severity class, never the
 //! outcomes themselves, so memory does not grow with the number of incidents.
 
 pub mod ci;
@@ -96,6 +96,12 @@ impl Metric {
 /// year; quantiles beyond it read as one year).
 const MAX_SECS: u64 = 366 * 86_400;
 
+/// The largest value the year-bounded histograms watchsim first used could hold in
+/// place (their counts reached the next power of two): values up to it were kept as
+/// they were, longer ones read as [`MAX_SECS`]. Histograms now grow only as far as
+/// their values do, which keeps the many per-run ones small, and clamp the same way.
+const TOP_SECS: u64 = (MAX_SECS + 1).next_power_of_two() - 1;
+
 /// Alert → response, the primary metric, gets three significant digits; the other
 /// metrics two (1 %), which keeps the many per-run histograms small.
 fn histogram(metric: Metric) -> Histogram<u32> {
@@ -104,7 +110,14 @@ fn histogram(metric: Metric) -> Histogram<u32> {
     } else {
         2
     };
-    Histogram::new_with_max(MAX_SECS, digits).expect("valid histogram bounds")
+    Histogram::new(digits).expect("valid histogram precision")
+}
+
+/// Records one duration of whole seconds, clamped as described at [`TOP_SECS`].
+#[inline]
+fn record_secs(h: &mut Histogram<u32>, secs: u64) {
+    let secs = if secs <= TOP_SECS { secs } else { MAX_SECS };
+    h.record(secs).expect("a growing histogram takes any value");
 }
 
 /// Whose cases a figure covers, at a given agency count.
@@ -186,7 +199,7 @@ impl ClassStats {
             *a += b;
         }
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
-            a.add(b).expect("histograms share their bounds");
+            a.add(b).expect("growing histograms take any value");
         }
     }
 
@@ -242,6 +255,142 @@ impl ClassStats {
     /// response levels off).
     pub fn responded_share(&self) -> f64 {
         self.share(self.responded)
+    }
+}
+
+/// One severity class's counts and histograms pooled over replications. Integers only,
+/// so pooling is exact and gives the same pool whatever order the runs come in: runs
+/// can be pooled as they finish, on any thread, and then dropped.
+#[derive(Debug, Clone)]
+pub struct Pooled {
+    /// Counted incidents.
+    pub n: u64,
+    /// Missed.
+    pub missed: u64,
+    /// Still open at the horizon.
+    pub open: u64,
+    /// Responded.
+    pub responded: u64,
+    /// Responded within each SLA threshold of the alert.
+    pub within: Vec<u64>,
+    /// Responded within each SLA threshold of the signal.
+    pub signal_within: Vec<u64>,
+    /// Histogram of each metric, in [`Metric::ALL`] order.
+    pub histograms: Vec<Histogram<u32>>,
+    /// Sum of each metric over responded incidents, seconds. Floating-point sums
+    /// depend on their order, so [`Pooled::add`] leaves them out: whoever pools sets
+    /// them from the runs in replication order ([`Pooled::add_sums`]).
+    pub sums: [f64; Metric::COUNT],
+}
+
+impl Pooled {
+    /// An empty pool for `sla` thresholds.
+    pub fn new(sla: usize) -> Pooled {
+        Pooled {
+            n: 0,
+            missed: 0,
+            open: 0,
+            responded: 0,
+            within: vec![0; sla],
+            signal_within: vec![0; sla],
+            histograms: Metric::ALL.into_iter().map(histogram).collect(),
+            sums: [0.0; Metric::COUNT],
+        }
+    }
+
+    /// Adds one run's sums: call for every run, in replication order.
+    pub fn add_sums(&mut self, c: &ClassStats) {
+        for (a, b) in self.sums.iter_mut().zip(c.sums) {
+            *a += b;
+        }
+    }
+
+    /// Mean of metric `m` over responded incidents, seconds (NaN if none).
+    pub fn mean(&self, m: Metric) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.sums[m.index()] / self.responded as f64
+        }
+    }
+
+    /// Adds one run's summary of a class, but not its sums (see [`Pooled::sums`]).
+    pub fn add(&mut self, c: &ClassStats) {
+        self.add_parts(
+            c.n,
+            c.missed,
+            c.open,
+            c.responded,
+            &c.within,
+            &c.signal_within,
+            &c.histograms,
+        );
+    }
+
+    /// Adds another pool.
+    pub fn merge(&mut self, p: &Pooled) {
+        self.add_parts(
+            p.n,
+            p.missed,
+            p.open,
+            p.responded,
+            &p.within,
+            &p.signal_within,
+            &p.histograms,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_parts(
+        &mut self,
+        n: u64,
+        missed: u64,
+        open: u64,
+        responded: u64,
+        within: &[u64],
+        signal_within: &[u64],
+        histograms: &[Histogram<u32>],
+    ) {
+        self.n += n;
+        self.missed += missed;
+        self.open += open;
+        self.responded += responded;
+        for (a, b) in self.within.iter_mut().zip(within) {
+            *a += b;
+        }
+        for (a, b) in self.signal_within.iter_mut().zip(signal_within) {
+            *a += b;
+        }
+        for (a, b) in self.histograms.iter_mut().zip(histograms) {
+            a.add(b).expect("growing histograms take any value");
+        }
+    }
+
+    /// Quantile `q` of metric `m` over responded incidents, seconds (NaN if none).
+    pub fn quantile(&self, m: Metric, q: f64) -> f64 {
+        if self.responded == 0 {
+            f64::NAN
+        } else {
+            self.histograms[m.index()].value_at_quantile(q) as f64
+        }
+    }
+
+    fn share(&self, count: u64) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            count as f64 / self.n as f64
+        }
+    }
+
+    /// Share of counted incidents responded within SLA `i` of the alert.
+    pub fn share_within(&self, i: usize) -> f64 {
+        self.share(self.within[i])
+    }
+
+    /// Share of counted incidents still open at the horizon.
+    pub fn open_share(&self) -> f64 {
+        self.share(self.open)
     }
 }
 
@@ -397,6 +546,31 @@ impl RunStats {
         }
     }
 
+    /// A copy without the per-class histograms (the bulk of a run's memory), for a run
+    /// already pooled and summarised: its quantiles can no longer be read.
+    pub fn without_histograms(&self) -> RunStats {
+        let strip = |classes: &Vec<ClassStats>| {
+            classes
+                .iter()
+                .map(|c| ClassStats {
+                    histograms: Vec::new(),
+                    within: c.within.clone(),
+                    signal_within: c.signal_within.clone(),
+                    ..*c
+                })
+                .collect()
+        };
+        RunStats {
+            members: strip(&self.members),
+            non_members: strip(&self.non_members),
+            weeks: self.weeks.clone(),
+            windows: self.windows.clone(),
+            signals_by_hour: self.signals_by_hour.clone(),
+            zeros: [Vec::new(), Vec::new()],
+            setup: self.setup.clone(),
+        }
+    }
+
     /// The summaries of one scope, per class (`All`: members' and non-members'
     /// together).
     pub fn classes(&self, scope: Scope) -> Vec<ClassStats> {
@@ -536,7 +710,7 @@ impl Sink for RunStats {
                     if secs == 0 {
                         zeros[m] += 1;
                     } else {
-                        c.histograms[m].saturating_record(secs);
+                        record_secs(&mut c.histograms[m], secs);
                     }
                 }
                 let s2r = values[Metric::SignalToResponse.index()];
@@ -549,6 +723,41 @@ impl Sink for RunStats {
                     *w += u64::from(a2r <= *t);
                     *sw += u64::from(s2r <= *t);
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The growing histograms read exactly as the year-bounded ones they replaced,
+    /// beyond the year too.
+    #[test]
+    fn growing_histograms_read_as_the_bounded_ones() {
+        for digits in [2, 3] {
+            let bounded = Histogram::<u32>::new_with_max(MAX_SECS, digits).unwrap();
+            assert!(bounded.clone().record(TOP_SECS).is_ok());
+            assert!(bounded.clone().record(TOP_SECS + 1).is_err());
+            let mut old = bounded.clone();
+            let mut new = Histogram::<u32>::new(digits).unwrap();
+            let mut x: u64 = 12345;
+            for i in 0..20_000u64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let secs = match i % 4 {
+                    0 => (x >> 40) % 100_000,
+                    1 => (x >> 30) % 4_000_000,
+                    2 => (x >> 20) % (TOP_SECS + 10_000_000),
+                    _ => (x >> 50) % 600,
+                };
+                old.saturating_record(secs);
+                record_secs(&mut new, secs);
+            }
+            for q in [0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
+                assert_eq!(old.value_at_quantile(q), new.value_at_quantile(q));
             }
         }
     }

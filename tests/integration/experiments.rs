@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::common::watchsim;
 use watchsim::experiment::Study;
-use watchsim::report::summary::{Measure, by_cell, comparisons};
+use watchsim::report::summary::{Measure, by_cell, comparisons, distribution_rows, summary_rows};
 use watchsim::run::{Manifest, RunOptions, Silent, run_items};
 use watchsim::scenario::Scenario;
 
@@ -302,4 +302,28 @@ fn common_random_numbers_tighten_paired_comparisons() {
         crn < independent / 2.0,
         "CRN {crn} vs independent {independent}"
     );
+}
+
+#[test]
+fn runs_pooled_in_any_order_give_the_same_tables() {
+    // Runs are pooled as their work items finish, in whatever order the threads finish
+    // them: the pooled tables must not depend on that order.
+    let scenario = Scenario::from_toml(&small_founders(), "founders.toml").unwrap();
+    let study = Study::new(scenario).unwrap();
+    let in_order = by_cell(&study, &study.run(false));
+    let mut reversed = study.run(false);
+    reversed.reverse();
+    let reversed = by_cell(&study, &reversed);
+    let tables = |cells: &[watchsim::report::summary::CellResults]| {
+        (
+            format!("{:?}", summary_rows(&study, cells)),
+            format!("{:?}", distribution_rows(&study, cells)),
+            format!("{:?}", comparisons(&study, cells)),
+            format!(
+                "{:?}",
+                cells.iter().flat_map(|c| &c.run_rows).collect::<Vec<_>>()
+            ),
+        )
+    };
+    assert_eq!(tables(&in_order), tables(&reversed));
 }

@@ -13,6 +13,19 @@ use crate::incidents::TraceError;
 use crate::report::WriteError;
 use crate::scenario::ScenarioErrors;
 
+/// A short, escaped excerpt of text read from a file, for an error message: at most
+/// `max` characters, quoted, control characters (terminal escapes) escaped, `…` when
+/// cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let cut: String = text.chars().take(max).collect();
+    let more = if text.chars().count() > max {
+        "…"
+    } else {
+        ""
+    };
+    format!("{cut:?}{more}")
+}
+
 /// Exit status for bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
 

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod incidents;
+pub mod memory;
 pub mod report;
 pub mod run;
 pub mod scenario;

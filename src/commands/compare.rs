@@ -22,6 +22,7 @@ fn side(
     let mut scenario = Scenario::load(path)?;
     super::apply_overrides(&mut scenario, args.replications, args.seed)?;
     let name = scenario.name.clone();
+    crate::memory::check(&scenario, None, pool.current_num_threads(), false)?;
     let study = Study::new(scenario)?;
     let results = pool.install(|| study.run(false));
     let note = format!("ran {} ({} runs)", path.display(), results.len());

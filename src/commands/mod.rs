@@ -214,6 +214,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     apply_overrides(&mut scenario, args.replications, args.seed)?;
     let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
     let pool = pool(args.threads)?;
+    // Refuse, before anything is built or written, a study that cannot fit in memory.
+    let items = shard.as_ref().map(|(s, _)| {
+        let all = scenario.sweep.as_ref().map_or(1, |w| w.values.len()) as u64
+            * u64::from(scenario.experiment.replications);
+        all.div_ceil(u64::from(s.count.max(1)))
+    });
+    crate::memory::check(&scenario, items, pool.current_num_threads(), args.trace)?;
     let dir = report_dir(&scenario, args.out.as_deref());
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;

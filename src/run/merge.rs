@@ -171,6 +171,7 @@ pub fn merge(
         .map(Path::to_path_buf)
         .or(reference.scenario_file.clone());
     let scenario = scenario_of(reference, first, scenario)?;
+    crate::memory::check(&scenario, None, rayon::current_num_threads(), false)?;
     let mut study = Study::new(scenario)?;
     study.independent_streams = reference.independent_streams;
     let items = study.items();

@@ -327,27 +327,39 @@ fn write_error(path: &Path, source: std::io::Error) -> Error {
 }
 
 /// Concatenates the trace chunks of `items` (from their parts) under one header into
-/// `out`, atomically.
+/// `out`, atomically, streaming each chunk from its file (a trace can be larger than
+/// the memory).
 pub fn write_trace(
     study: &Study,
     items: &[(usize, u32)],
     parts: &[PathBuf],
     out: &Path,
 ) -> Result<()> {
-    let mut header = incidents_header(study);
-    for &item in items {
-        let chunk = parts
-            .iter()
-            .map(|p| item_files(p, item).1)
-            .find(|p| p.exists())
-            .ok_or_else(|| {
-                Error::parts(format!(
-                    "the incidents.csv chunk of {} is missing",
-                    item_name(item.0, item.1)
-                ))
+    let chunks: Vec<PathBuf> = items
+        .iter()
+        .map(|&item| {
+            parts
+                .iter()
+                .map(|p| item_files(p, item).1)
+                .find(|p| p.exists())
+                .ok_or_else(|| {
+                    Error::parts(format!(
+                        "the incidents.csv chunk of {} is missing",
+                        item_name(item.0, item.1)
+                    ))
+                })
+        })
+        .collect::<Result<_>>()?;
+    let header = incidents_header(study);
+    write_atomic_with(out, |w| {
+        w.write_all(&header)?;
+        for chunk in &chunks {
+            let mut f = fs::File::open(chunk).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", chunk.display()))
             })?;
-        header.extend(fs::read(&chunk).map_err(|e| Error::read(&chunk, e))?);
-    }
-    write_atomic(out, &header)?;
+            std::io::copy(&mut f, w)?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }

@@ -553,3 +553,19 @@ impl Sink for RunStats {
         }
     }
 }
+
+/// Bytes one run's summaries ([`RunStats`]) take in memory, for the memory estimate
+/// made before a study starts: the histograms dominate.
+pub fn run_stats_bytes(setup: &RunSetup) -> u64 {
+    let histograms: u64 = Metric::ALL
+        .iter()
+        .map(|&m| histogram(m).distinct_values() as u64 * 4 + 200)
+        .sum();
+    let sla = setup.sla.len() as u64 * 16;
+    let class = histograms + sla + 200;
+    let weeks = (setup.horizon / crate::scenario::units::WEEK).ceil() as u64;
+    2 * setup.classes as u64 * class
+        + 2 * weeks * 40
+        + setup.windows.len() as u64 * (100 + sla)
+        + 500
+}

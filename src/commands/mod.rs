@@ -33,7 +33,8 @@ use crate::error::{EXIT_BAD_INPUT, Error, Result};
 use crate::experiment::Study;
 use crate::report::lock_report_dir;
 use crate::report::write::{
-    Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
+    Provenance, check_out_folder, check_report_dir, probe_writable, remove_leftover_temps,
+    remove_stale, report_dir, write_outputs,
 };
 use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
@@ -222,12 +223,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     });
     crate::memory::check(&scenario, items, pool.current_num_threads(), args.trace)?;
     let dir = report_dir(&scenario, args.out.as_deref());
+    check_out_folder(&dir, args.force)?;
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
     // Shards of one run write into one folder at once (each its own part); any other
-    // run holds the folder alone.
+    // run holds the folder alone, and clears what killed runs left.
     let _lock = match shard {
-        None => Some(lock_report_dir(&dir)?),
+        None => {
+            let lock = lock_report_dir(&dir)?;
+            remove_leftover_temps(&dir);
+            remove_leftover_temps(&dir.join(".partial"));
+            Some(lock)
+        }
         Some(_) => None,
     };
     let started = std::time::Instant::now();
@@ -272,6 +279,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
+    remove_stale(&dir, args.trace, !study.scenario.variants.is_empty())?;
     let what_if = run_variants(&study, &results, &pool, &dir)?;
     crate::report::html::write_report(&dir)?;
     out!("{}", brief.console());
@@ -370,6 +378,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         args.scenario.as_deref(),
         command_line(),
+        args.force,
     )?;
     if !args.quiet {
         out!("{}", merged.brief.console());

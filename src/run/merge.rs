@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
 use crate::report::brief::Brief;
-use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
+use crate::report::write::{
+    Provenance, check_out_folder, check_report_dir, remove_leftover_temps, report_dir,
+    write_outputs,
+};
 use crate::scenario::Scenario;
 
 use super::shard::Shard;
@@ -104,6 +107,7 @@ pub fn merge(
     out: Option<&Path>,
     scenario: Option<&Path>,
     command: String,
+    force: bool,
 ) -> Result<Merged> {
     let parts = expand_parts(parts)?;
     let mut manifests = Vec::new();
@@ -235,13 +239,16 @@ pub fn merge(
     results.sort_by_key(|x| (x.variant, x.cell, x.replication));
 
     let dir = report_dir(&study.scenario, out);
+    check_out_folder(&dir, force)?;
     check_report_dir(&dir, &study.scenario)?;
+    remove_leftover_temps(&dir);
     let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
     let brief = write_outputs(&study, &results, &dir, &provenance)?;
     if trace {
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
     }
+    crate::report::write::remove_stale(&dir, trace, false)?;
     // The charts and index.html, drawn from the CSV files as `watchsim run` draws them.
     crate::report::html::write_report(&dir)?;
     Ok(Merged {

@@ -1349,3 +1349,91 @@ fn a_trace_naming_a_device_or_a_system_file_is_refused_without_showing_it() {
         );
     }
 }
+
+#[test]
+fn a_folder_that_is_not_watchsim_s_or_is_the_root_is_refused_unless_forced() {
+    let d = dir("foreign-folder");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let user = d.join("mine");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("index.html"), "<h1>my own page</h1>").unwrap();
+    std::fs::write(user.join("summary.csv"), "a,b\n1,2\n").unwrap();
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "mine"], &d, 60),
+        2,
+    );
+    contains_all(
+        &stderr,
+        &["mine is not empty", "no watchsim run record", "--force"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(user.join("index.html")).unwrap(),
+        "<h1>my own page</h1>"
+    );
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "/"], &d, 60),
+        2,
+    );
+    contains_all(&stderr, &["/ is the root folder"]);
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "/", "--force"], &d, 60),
+        2,
+    );
+    contains_all(&stderr, &["/ is the root folder"]);
+    // Asked for, the run goes ahead; a second run finds its own record.
+    for _ in 0..2 {
+        let out = watchsim_within(&["run", "s.toml", "-q", "--out", "mine", "--force"], &d, 60);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "mine"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_of_another_version_of_the_scenario_leaves_no_stale_files() {
+    let d = dir("stale-files");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--trace", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("out/incidents.csv").exists());
+    assert!(d.join("out/compare.png").exists());
+    // What a killed run left: a temporary file and a planted link at such a name.
+    std::fs::write(d.join("out/.summary.csv.Ab12Cd.tmp"), "half").unwrap();
+    std::os::unix::fs::symlink(d.join("s.toml"), d.join("out/.runs.csv.Zz99Yy.tmp")).unwrap();
+    // One schedule and no --trace: the comparison chart and the trace go.
+    let one = BASE.split("\n[[schedule]]\nname = \"rr\"").next().unwrap();
+    std::fs::write(d.join("s.toml"), one).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for stale in [
+        "incidents.csv",
+        "compare.png",
+        "compare.svg",
+        ".summary.csv.Ab12Cd.tmp",
+        ".runs.csv.Zz99Yy.tmp",
+    ] {
+        assert!(
+            d.join("out").join(stale).symlink_metadata().is_err(),
+            "{stale} stayed"
+        );
+    }
+    assert!(d.join("s.toml").exists(), "the link's target is untouched");
+    let index = std::fs::read_to_string(d.join("out/index.html")).unwrap();
+    assert!(!index.contains("incidents.csv") && !index.contains("compare.png"));
+}

@@ -243,6 +243,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let options = RunOptions {
         trace: args.trace,
         resume: args.resume,
+        verify: args.resume,
     };
     let bar = Bar::new(args.quiet);
     if args.independent_streams && !study.scenario.variants.is_empty() {

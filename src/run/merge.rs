@@ -61,7 +61,22 @@ fn scenario_of(manifest: &Manifest, first: &Path, given: Option<&Path>) -> Resul
                 path.display()
             )));
         }
-        (None, Some(path)) => Scenario::load(path)?,
+        (None, Some(path)) => {
+            // The recorded path comes from a file in the parts: compare its text's hash
+            // before parsing it, so that a manifest pointing elsewhere (/etc/passwd)
+            // never has that file's lines shown in a parse error.
+            let text = fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            let hash = crate::scenario::content_hash(&text);
+            if hash != manifest.scenario_hash {
+                return Err(Error::parts(format!(
+                    "{} (hash {hash}), named in {}, is not the scenario the parts were made from (hash {}); it has changed since, or the manifest was edited: pass the original with --scenario FILE",
+                    path.display(),
+                    first.join("manifest.json").display(),
+                    manifest.scenario_hash
+                )));
+            }
+            Scenario::load(path)?
+        }
         (None, None) => Scenario::default_study()?,
     };
     if scenario.hash != manifest.scenario_hash {
@@ -188,6 +203,10 @@ pub fn merge(
         )));
     }
     let trace = reference.trace;
+    let ledgers: Vec<(super::ledger::Recorded, Manifest)> = by_shard
+        .iter()
+        .map(|p| Ok((super::ledger::Recorded::read(p), read_manifest(p)?)))
+        .collect::<Result<_>>()?;
     let mut results: Vec<RunResult> = Vec::new();
     for (n, &item) in items.iter().enumerate() {
         let shard = Shard {
@@ -227,6 +246,16 @@ pub fn merge(
                 Ok(_) => {}
             }
         }
+        let (recorded, manifest) = &ledgers[shard.index as usize];
+        if !recorded.has(item) {
+            return Err(Error::parts(format!(
+                "{} is not recorded as finished in {}: shard {shard} did not finish; {}",
+                json.display(),
+                part.join(super::ledger::LEDGER).display(),
+                rerun()
+            )));
+        }
+        recorded.verify(part, item, manifest)?;
         let loaded = load_item(&study, part, item, trace).ok_or_else(|| {
             Error::parts(format!(
                 "{} is truncated or damaged (not a finished work item of this run); {}",

@@ -8,6 +8,7 @@
 //! `item-V-R.incidents.csv` chunk with `--trace`. A normal run keeps its part in
 //! `<report dir>/.partial/` until the outputs are written.
 
+pub mod ledger;
 pub mod merge;
 pub mod shard;
 pub mod slurm;
@@ -156,6 +157,9 @@ pub struct RunOptions {
     pub trace: bool,
     /// Reuse finished items of an interrupted run.
     pub resume: bool,
+    /// When resuming, refuse (rather than run again) an item whose files no longer
+    /// match the part's ledger (`--resume` as typed; a shard's retry repairs instead).
+    pub verify: bool,
 }
 
 fn item_name(v: usize, r: u32) -> String {
@@ -238,17 +242,29 @@ pub fn run_items(
             )));
         }
         if reusable {
-            for &item in items {
+            // Items recorded as finished are checked against the ledger (a file changed
+            // since is an error); the others run again.
+            let recorded = ledger::Recorded::read(part);
+            for &item in items.iter().filter(|&&i| recorded.has(i)) {
+                match recorded.verify(part, item, manifest) {
+                    Ok(()) => {}
+                    // A shard's retry repairs its part; `--resume` says what changed.
+                    Err(e) if options.verify => return Err(e),
+                    Err(_) => continue,
+                }
                 if let Some(results) = load_item(study, part, item, options.trace) {
                     done.insert(item, results);
                 }
             }
+            let kept: Vec<(usize, u32)> = done.keys().copied().collect();
+            recorded.keep(part, &kept)?;
         } else {
             fs::remove_dir_all(part).map_err(|e| write_error(part, e))?;
         }
     }
     fs::create_dir_all(part).map_err(|e| write_error(part, e))?;
     write_atomic(&part.join("manifest.json"), &json(manifest)?)?;
+    let ledger = ledger::Ledger::open(part, manifest)?;
 
     let todo: Vec<(usize, u32)> = items
         .iter()
@@ -269,6 +285,7 @@ pub fn run_items(
         .map(|&(v, r)| -> Result<_> {
             let mut results = study.run_item(v, r, options.trace);
             store_item(study, part, (v, r), &mut results)?;
+            ledger.record(part, (v, r), options.trace)?;
             let n: u64 = results.iter().map(|x| x.stats.counted()).sum();
             let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
             progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());

@@ -26,6 +26,24 @@ pub fn excerpt(text: &str, max: usize) -> String {
     format!("{cut:?}{more}")
 }
 
+/// A message that quotes a file's content made safe to print: control characters
+/// (terminal escapes) escaped, and cut to `max` characters with `…`.
+pub fn sanitize(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Exit status for bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
 

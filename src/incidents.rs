@@ -623,14 +623,15 @@ pub fn handoff_delay(incident: &Incident, n: u32, dist: &Dist) -> f64 {
 /// copied, a binary file) is refused at this length instead of filling the memory.
 pub const MAX_TRACE_LINE: usize = 64 * 1024;
 
-/// A reader that fails once a line runs past [`MAX_TRACE_LINE`] bytes.
-struct LineCapped<R> {
+/// A reader that fails once a line runs past [`MAX_TRACE_LINE`] bytes (traces, and
+/// the CSV files of report folders read back).
+pub(crate) struct LineCapped<R> {
     inner: R,
     line: usize,
 }
 
 impl<R> LineCapped<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LineCapped { inner, line: 0 }
     }
 }

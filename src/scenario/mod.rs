@@ -8,7 +8,7 @@
 mod error;
 mod raw;
 pub mod units;
-mod validate;
+pub(crate) mod validate;
 mod variants;
 
 use std::path::{Path, PathBuf};

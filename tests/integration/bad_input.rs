@@ -755,7 +755,10 @@ fn a_report_folder_with_a_header_only_summary_is_bad_input() {
     std::fs::write(out.join("summary.csv"), summary).unwrap();
     std::fs::write(out.join("weekly.csv"), "week,n\n1,2\n").unwrap();
     let stderr = fails(&watchsim(&["report", "out"], &d), 2);
-    contains_all(&stderr, &["weekly.csv", "week,n", "watchsim writes"]);
+    contains_all(
+        &stderr,
+        &["weekly.csv", "column 1 is \"week\"", "watchsim writes"],
+    );
 }
 
 #[test]
@@ -1436,4 +1439,89 @@ fn a_second_run_of_another_version_of_the_scenario_leaves_no_stale_files() {
     assert!(d.join("s.toml").exists(), "the link's target is untouched");
     let index = std::fs::read_to_string(d.join("out/index.html")).unwrap();
     assert!(!index.contains("incidents.csv") && !index.contains("compare.png"));
+}
+
+#[test]
+fn sla_thresholds_that_print_alike_and_odd_variant_names_are_refused() {
+    let text = Scenario::from_toml(
+        &edit("days = 14", "days = 14\nsla = [\"0.001s\", \"0.002s\"]"),
+        "s.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    contains_all(
+        &text,
+        &["[experiment] sla", "both name the column within_0s"],
+    );
+    for name in ["-x", &"v".repeat(201)] {
+        let with = format!(
+            "{BASE}\n[[variant]]\nname = \"{name}\"\nset = {{ \"agency.uk.weight\" = 0.2 }}\n"
+        );
+        let text = Scenario::from_toml(&with, "s.toml")
+            .unwrap_err()
+            .to_string();
+        contains_all(
+            &text,
+            &["is not a usable variant name", "not starting with '-'"],
+        );
+        assert!(text.len() < 2_000, "{text}");
+    }
+}
+
+#[test]
+fn with_no_incidents_the_console_says_no_cases_instead_of_nan() {
+    let d = dir("no-incidents");
+    std::fs::write(
+        d.join("s.toml"),
+        edit("rate = \"20/day\"", "rate = \"0.00001/day\""),
+    )
+    .unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("NaN"), "{stdout}");
+    assert!(
+        stdout.contains("no cases") && !stdout.contains(" RB"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn report_errors_quote_a_damaged_file_escaped_and_short() {
+    // Found by the report fuzz target: a header holding NUL bytes was printed whole.
+    let d = dir("report-escaped");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = d.join("out/runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let damaged = text.replacen(
+        "signal_within_2h",
+        "signal_withi=\0\0\u{1b}]0;PWNED\u{7}",
+        1,
+    );
+    std::fs::write(&runs, damaged).unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 60), 2);
+    contains_all(
+        &stderr,
+        &["runs.csv", "\\0", "where watchsim writes signal_within_2h"],
+    );
+    assert!(
+        !stderr.contains('\0') && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.len() < 1_000, "{stderr}");
+    // A file with no line breaks is refused at 64 KiB, not read whole.
+    std::fs::write(d.join("out/weekly.csv"), vec![b'x'; 1 << 20]).unwrap();
+    std::fs::write(&runs, text).unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 60), 2);
+    contains_all(&stderr, &["weekly.csv", "longer than 65536 bytes"]);
 }

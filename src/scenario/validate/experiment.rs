@@ -220,9 +220,24 @@ impl Validator<'_> {
         let Some(list) = list else {
             return vec![3600.0, 7200.0, 14_400.0];
         };
-        let mut sla = Vec::new();
+        let mut sla: Vec<f64> = Vec::new();
         for s in list.get_ref() {
             let v = s.get_ref().secs();
+            // Each threshold names a column (`within_2h`): two that print alike would
+            // give two columns of one name.
+            let label = super::super::units::format_duration(v);
+            if let Some(&same) = sla
+                .iter()
+                .find(|&&w| super::super::units::format_duration(w) == label)
+            {
+                self.err(
+                    s.span(),
+                    "sla",
+                    format!(
+                        "{v} s and {same} s both name the column within_{label}; expected thresholds that differ in their first two decimals (of s, m, h or d)"
+                    ),
+                );
+            }
             if v <= 0.0 || sla.last().is_some_and(|last| v <= *last) {
                 self.err(
                     s.span(),

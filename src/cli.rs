@@ -112,6 +112,11 @@ pub struct RunArgs {
     /// SHARD_COUNT); `none` ignores the environment.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Write into a report folder that is not empty and holds no watchsim run record
+    /// (run.json); without it such a folder is refused, as its files would be
+    /// overwritten.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `watchsim optimise`.
@@ -131,6 +136,9 @@ pub struct OptimiseArgs {
     /// No progress counter.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write into --out even if it is a non-empty folder that watchsim did not make.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `watchsim compare`.
@@ -170,6 +178,9 @@ pub struct MergeArgs {
     /// Do not print the headline table.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write into a report folder that is not empty and holds no watchsim run record.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `watchsim slurm`.

@@ -13,6 +13,37 @@ use crate::incidents::TraceError;
 use crate::report::WriteError;
 use crate::scenario::ScenarioErrors;
 
+/// A short, escaped excerpt of text read from a file, for an error message: at most
+/// `max` characters, quoted, control characters (terminal escapes) escaped, `…` when
+/// cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let cut: String = text.chars().take(max).collect();
+    let more = if text.chars().count() > max {
+        "…"
+    } else {
+        ""
+    };
+    format!("{cut:?}{more}")
+}
+
+/// A message that quotes a file's content made safe to print: control characters
+/// (terminal escapes) escaped, and cut to `max` characters with `…`.
+pub fn sanitize(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Exit status for bad input.
 pub const EXIT_BAD_INPUT: u8 = 2;
 

@@ -19,6 +19,7 @@ use rand::{SeedableRng, TryRng};
 use rand_distr::{Distribution, Exp1, StandardUniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::error::excerpt;
 use crate::scenario::units::{Dist, MAX_DRAW_SECS, MINUTE, TimeOfDay};
 use crate::scenario::{Desk, IncidentSource, Scenario};
 use crate::schedule::{Horizon, local_instant};
@@ -631,6 +632,67 @@ pub fn handoff_delay(incident: &Incident, n: u32, dist: &Dist) -> f64 {
     dist.sample(&mut QuantityRng::new(key, quantity))
 }
 
+/// The longest line a trace may have, bytes: a file without line breaks (`/dev/zero`
+/// copied, a binary file) is refused at this length instead of filling the memory.
+pub const MAX_TRACE_LINE: usize = 64 * 1024;
+
+/// A reader that fails once a line runs past [`MAX_TRACE_LINE`] bytes (traces, and
+/// the CSV files of report folders read back).
+pub(crate) struct LineCapped<R> {
+    inner: R,
+    line: usize,
+}
+
+impl<R> LineCapped<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        LineCapped { inner, line: 0 }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineCapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line = 0;
+            } else {
+                self.line += 1;
+                if self.line > MAX_TRACE_LINE {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        LineTooLong,
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The error [`LineCapped`] gives.
+#[derive(Debug)]
+struct LineTooLong;
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a line is longer than {MAX_TRACE_LINE} bytes (is this a CSV file?)"
+        )
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// What the csv reader found wrong, without the cell contents it may quote.
+fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { .. } => "it is not UTF-8 text".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Reads a recorded trace: `signal_at` (RFC 3339), `jurisdiction` (agency id, or
 /// `rest_of_world`), `severity` (class name), and optional draw columns in minutes.
 fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>, TraceError> {
@@ -641,9 +703,15 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
         column: column.to_string(),
         message,
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
+    // Only a regular file: a device (/dev/zero, /dev/stdin) would never end.
+    let file = std::fs::metadata(path)
+        .and_then(|m| {
+            if m.is_file() {
+                std::fs::File::open(path)
+            } else {
+                Err(std::io::Error::other("it is not a regular file"))
+            }
+        })
         .map_err(|e| {
             fail(
                 0,
@@ -651,25 +719,87 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
                 format!("cannot read the trace: {e}; expected [incidents] file to name a CSV file, relative to the scenario's folder"),
             )
         })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(LineCapped::new(file));
     let headers = reader
         .headers()
-        .map_err(|e| fail(0, "", format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            fail(
+                0,
+                "",
+                format!("cannot read the header: {}", csv_problem(&e)),
+            )
+        })?
         .clone();
-    let find = |name: &str| headers.iter().position(|h| h == name);
     let required = ["signal_at", "jurisdiction", "severity"];
     let mut known: Vec<&str> = required.to_vec();
     known.extend(TRACE_DRAW_COLUMNS);
     known.push("incident");
-    for h in headers.iter() {
+    if headers.iter().all(str::is_empty) {
+        return Err(fail(
+            0,
+            "",
+            format!(
+                "the file is empty or its first line is blank; expected a header line naming the columns, at least {}",
+                required.join(", ")
+            ),
+        ));
+    }
+    // A first line that is not made of column names is not shown: the file may not be
+    // a trace at all (a password file, the environment).
+    let looks_like_names = headers.iter().all(|h| {
+        h.len() <= 40
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ')
+    });
+    if !looks_like_names {
+        return Err(fail(
+            0,
+            "",
+            format!(
+                "the first line is not a header of column names, so this does not look like a trace; expected a CSV file whose first line names its columns, at least {}",
+                required.join(", ")
+            ),
+        ));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(fail(
+                0,
+                "",
+                format!(
+                    "column {} has no name; expected each column named, one of {}",
+                    i + 1,
+                    known.join(", ")
+                ),
+            ));
+        }
         if !known.contains(&h) {
             let hint = crate::scenario::hint(h, known.iter().copied());
             return Err(fail(
                 0,
                 h,
-                format!("unknown column; expected {}{hint}", known.join(", ")),
+                format!(
+                    "unknown column \"{h}\" (column {}); expected {}{hint}",
+                    i + 1,
+                    known.join(", ")
+                ),
+            ));
+        }
+        if let Some(first) = headers.iter().take(i).position(|x| x == h) {
+            return Err(fail(
+                0,
+                h,
+                format!(
+                    "the column appears twice (columns {} and {}); expected each column once",
+                    first + 1,
+                    i + 1
+                ),
             ));
         }
     }
+    let find = |name: &str| headers.iter().position(|h| h == name);
     let columns: Vec<usize> = required
         .iter()
         .map(|c| {
@@ -719,16 +849,34 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
             _ => fail(
                 row,
                 "",
-                format!("malformed CSV: {e}; expected comma-separated cells under the header"),
+                format!(
+                    "malformed CSV: {}; expected comma-separated cells under the header",
+                    csv_problem(&e)
+                ),
             ),
         })?;
+        // A quote opened and never closed takes in every row after it as one cell: a
+        // cell holding a quote or a line break is refused, naming the row it starts on.
+        if let Some(c) = record
+            .iter()
+            .position(|cell| cell.contains(['"', '\n', '\r']))
+        {
+            return Err(fail(
+                row,
+                headers.get(c).unwrap_or(""),
+                "the cell holds a quote or a line break (a quote opened and not closed takes in the rows after it); expected plain cells, quoted only whole and closed on the same line".into(),
+            ));
+        }
         let field = |c: usize| record.get(c).unwrap_or("");
         let at = field(columns[0]);
         let signal = DateTime::parse_from_rfc3339(at).map_err(|_| {
             fail(
                 row,
                 "signal_at",
-                format!("\"{at}\" is not an RFC 3339 time; expected e.g. 2026-03-01T18:30:00Z"),
+                format!(
+                    "{} is not an RFC 3339 time; expected e.g. 2026-03-01T18:30:00Z",
+                    excerpt(at, 40)
+                ),
             )
         })?;
         let signal = horizon.secs(signal.with_timezone(&chrono::Utc));
@@ -736,7 +884,15 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
         let jurisdiction = match owner {
             "rest_of_world" | "" => None,
             id => Some(ids.iter().position(|a| *a == id).ok_or_else(|| {
-                fail(row, "jurisdiction", format!("\"{id}\" is not an agency of the scenario; expected one of {} or rest_of_world", ids.join(", ")))
+                fail(
+                    row,
+                    "jurisdiction",
+                    format!(
+                        "{} is not an agency of the scenario; expected one of {} or rest_of_world",
+                        excerpt(id, 40),
+                        ids.join(", ")
+                    ),
+                )
             })? as u16),
         };
         let severity = field(columns[2]);
@@ -745,7 +901,8 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
                 row,
                 "severity",
                 format!(
-                    "\"{severity}\" is not a severity class; expected one of {}",
+                    "{} is not a severity class; expected one of {}",
+                    excerpt(severity, 40),
                     classes.join(", ")
                 ),
             )
@@ -758,7 +915,7 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
                 continue;
             }
             let minutes: f64 = text.parse().map_err(|_| {
-                fail(row, TRACE_DRAW_COLUMNS[slot], format!("\"{text}\" is not a number of minutes; expected a number of 0 or more, or an empty cell to draw it"))
+                fail(row, TRACE_DRAW_COLUMNS[slot], format!("{} is not a number of minutes; expected a number of 0 or more, or an empty cell to draw it", excerpt(text, 40)))
             })?;
             if !(minutes.is_finite() && minutes >= 0.0 && minutes * MINUTE < MAX_DRAW_SECS) {
                 return Err(fail(

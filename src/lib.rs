@@ -44,6 +44,7 @@ pub mod engine;
 pub mod error;
 pub mod experiment;
 pub mod incidents;
+pub mod memory;
 pub mod optimise;
 pub mod report;
 pub mod run;

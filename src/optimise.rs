@@ -29,9 +29,9 @@ use crate::scenario::{IncidentSource, Scenario};
 use crate::stats::ci::{MeanCi, mean_ci};
 use crate::stats::{ClassStats, Metric, RunStats};
 
-/// Incidents kept in memory for reuse across candidates, at most (else each candidate
-/// batch regenerates them).
-const MAX_CACHED_INCIDENTS: usize = 4_000_000;
+/// Incidents kept in memory for reuse across candidates, at most (about 90 MB; beyond,
+/// each batch of candidates regenerates them).
+const MAX_CACHED_INCIDENTS: usize = 1_000_000;
 
 /// Which part of the search an evaluation belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

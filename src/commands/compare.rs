@@ -23,6 +23,7 @@ fn side(
     let mut scenario = Scenario::load(path)?;
     super::apply_overrides(&mut scenario, args.replications, args.seed)?;
     let name = scenario.name.clone();
+    crate::memory::check(&scenario, None, pool.current_num_threads(), false)?;
     let study = Study::new(scenario)?;
     let cells = pool.install(|| run_pooled(&study));
     let runs: usize = cells.iter().map(|c| c.runs.len()).sum();

@@ -35,7 +35,8 @@ use crate::experiment::Study;
 use crate::report::lock_report_dir;
 use crate::report::summary::{CellResults, Pool, run_pooled};
 use crate::report::write::{
-    Provenance, check_report_dir, probe_writable, report_dir, write_outputs,
+    Provenance, check_out_folder, check_report_dir, probe_writable, remove_leftover_temps,
+    remove_stale, report_dir, write_outputs,
 };
 use crate::run::merge::merge as merge_parts;
 use crate::run::shard::{Shard, resolve, run_shard};
@@ -223,13 +224,26 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     apply_overrides(&mut scenario, args.replications, args.seed)?;
     let shard = resolve(args.shard.as_deref(), |k| std::env::var(k).ok())?;
     let pool = pool(args.threads)?;
+    // Refuse, before anything is built or written, a study that cannot fit in memory.
+    let items = shard.as_ref().map(|(s, _)| {
+        let all = scenario.sweep.as_ref().map_or(1, |w| w.values.len()) as u64
+            * u64::from(scenario.experiment.replications);
+        all.div_ceil(u64::from(s.count.max(1)))
+    });
+    crate::memory::check(&scenario, items, pool.current_num_threads(), args.trace)?;
     let dir = report_dir(&scenario, args.out.as_deref());
+    check_out_folder(&dir, args.force)?;
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
     // Shards of one run write into one folder at once (each its own part); any other
-    // run holds the folder alone.
+    // run holds the folder alone, and clears what killed runs left.
     let _lock = match shard {
-        None => Some(lock_report_dir(&dir)?),
+        None => {
+            let lock = lock_report_dir(&dir)?;
+            remove_leftover_temps(&dir);
+            remove_leftover_temps(&dir.join(".partial"));
+            Some(lock)
+        }
         Some(_) => None,
     };
     let started = std::time::Instant::now();
@@ -238,6 +252,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let options = RunOptions {
         trace: args.trace,
         resume: args.resume,
+        verify: args.resume,
     };
     let bar = Bar::new(args.quiet);
     if args.independent_streams && !study.scenario.variants.is_empty() {
@@ -287,6 +302,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         )?;
     }
     std::fs::remove_dir_all(&part).ok();
+    remove_stale(
+        &dir,
+        args.trace,
+        !study.scenario.variants.is_empty(),
+        !study.scenario.sensitivity.is_empty(),
+    )?;
     let what_if = run_variants(&study, &cells, &pool, &dir)?;
     let ranges = run_sensitivity(&study, &cells, &pool, &dir, args.quiet)?;
     let runs = cells.iter().map(|c| c.runs.len()).sum::<usize>();
@@ -446,6 +467,7 @@ fn merge(args: &MergeArgs) -> Result<ExitCode> {
         args.out.as_deref(),
         args.scenario.as_deref(),
         command_line(),
+        args.force,
     )?;
     if !args.quiet {
         out!("{}", merged.brief.console());

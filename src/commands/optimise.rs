@@ -11,7 +11,10 @@ use crate::experiment::Study;
 use crate::optimise::{SearchProgress, confirm_seed, optimise as search};
 use crate::report::lock_report_dir;
 use crate::report::optimise::{console, rows, staffing, write};
-use crate::report::write::{Provenance, check_report_dir, probe_writable, write_outputs};
+use crate::report::write::{
+    Provenance, check_out_folder, check_report_dir, probe_writable, remove_leftover_temps,
+    write_outputs,
+};
 use crate::scenario::Scenario;
 
 /// A counter of candidates on the terminal (none when quiet or not a terminal).
@@ -61,9 +64,11 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
     let dir = args.out.clone().unwrap_or_else(|| {
         std::path::Path::new("reports").join(format!("{}-optimise", scenario.name))
     });
+    check_out_folder(&dir, args.force)?;
     check_report_dir(&dir, &scenario)?;
     probe_writable(&dir)?;
     let _lock = lock_report_dir(&dir)?;
+    remove_leftover_temps(&dir);
     let started = std::time::Instant::now();
     let counter = Counter::new(args.quiet);
     let answer = pool.install(|| search(&scenario, &counter))?;

@@ -289,13 +289,24 @@ fn details(study: &Study, decisions: &[CountDecision]) -> String {
                 .as_ref()
                 .map(|cmp| cmp.verdict.text(&best, &s.schedule))
                 .unwrap_or_default();
+            // No cases: a dash, not NaN, and nothing to stand against the best.
+            let missed = if s.missed.mean.is_nan() {
+                "–".to_string()
+            } else {
+                format!("{:.1}", 100.0 * s.missed.mean)
+            };
+            let against = if s.share.mean.is_nan() {
+                "no cases".to_string()
+            } else {
+                against
+            };
             out.push_str(&format!(
-                "  {mark}{:<24} {:>16} {:>16} {:>15}% {:>7.1}% {:>10}  {against}\n",
+                "  {mark}{:<24} {:>16} {:>16} {:>15}% {:>7}% {:>10}  {against}\n",
                 s.schedule,
                 pm(&s.p50, 1.0),
                 pm(&s.p95, 1.0),
                 pm(&s.share, 100.0),
-                100.0 * s.missed.mean,
+                missed,
                 hours(s.cost.mean),
             ));
         }

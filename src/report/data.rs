@@ -189,8 +189,9 @@ impl Report {
         let run = match std::fs::read_to_string(dir.join("run.json")) {
             Ok(text) => Some(serde_json::from_str::<RunRecord>(&text).map_err(|e| {
                 Error::report_folder(format!(
-                    "{} is not a watchsim run record: {e}",
-                    dir.join("run.json").display()
+                    "{} is not a watchsim run record: {}",
+                    dir.join("run.json").display(),
+                    crate::error::sanitize(&e.to_string(), 200)
                 ))
             })?),
             Err(_) => None,

@@ -39,6 +39,15 @@ pub fn write_report_with(dir: &Path, sweep_value: Option<&str>) -> Result<PathBu
         report.choose_variant(v)?;
     }
     let charts = render_report(&report)?;
+    // Charts of an earlier run that this one does not draw (a second schedule's
+    // comparison, a sweep) go: the folder holds this run's charts only.
+    for stem in crate::report::charts::STEMS {
+        if !charts.iter().any(|c| c.stem == stem) {
+            for ext in ["png", "svg"] {
+                let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+            }
+        }
+    }
     let path = dir.join("index.html");
     write_atomic(&path, page(&report, &charts).as_bytes())?;
     Ok(path)

@@ -47,6 +47,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
+/// Opens `path` for appending whole lines (a part's ledger of finished items, whose
+/// every line is written once, after the files it describes), creating it; a link at
+/// `path` is not followed.
+pub fn open_append(path: &Path) -> Result<fs::File, WriteError> {
+    let mut options = fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Like [`write_atomic`], for content produced piece by piece (large tables are
 /// streamed to the temporary file rather than built in memory).
 pub fn write_atomic_with(

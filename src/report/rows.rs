@@ -1049,16 +1049,18 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::read(&path, e)),
     };
+    // What is quoted from the file is escaped and cut short.
     let bad = |what: String| {
         Error::report_folder(format!(
-            "{}: {what}; expected a file written by `watchsim run` (re-run it to rewrite the folder)",
-            path.display()
+            "{}: {}; expected a file written by `watchsim run` (re-run it to rewrite the folder)",
+            path.display(),
+            crate::error::sanitize(&what, 300)
         ))
     };
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(file);
+        .from_reader(crate::incidents::LineCapped::new(file));
     let mut records = reader.records();
     let header = match records.next() {
         None => return Err(bad("the file is empty".into())),
@@ -1083,10 +1085,20 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
     }
     .header(columns);
     if header != expected {
+        let at = header
+            .iter()
+            .zip(&expected)
+            .position(|(a, b)| a != b)
+            .unwrap_or(header.len().min(expected.len()));
+        let found = header
+            .get(at)
+            .map_or("no column".into(), |h| crate::error::excerpt(h, 40));
+        let wanted = expected.get(at).map_or("no column", String::as_str);
         return Err(bad(format!(
-            "its columns are {} but watchsim writes {}",
-            header.join(","),
-            expected.join(",")
+            "its header has {} columns where watchsim writes {}; column {} is {found} where watchsim writes {wanted}",
+            header.len(),
+            expected.len(),
+            at + 1
         )));
     }
     // Without a sweep, the rows' keys still have a (empty) sweep field: put one in.

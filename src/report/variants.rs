@@ -91,8 +91,9 @@ impl Side {
         let text = std::fs::read_to_string(&path).map_err(|e| Error::read(&path, e))?;
         let run: RunRecord = serde_json::from_str(&text).map_err(|e| {
             Error::report_folder(format!(
-                "{} is not a watchsim run record: {e}",
-                path.display()
+                "{} is not a watchsim run record: {}",
+                path.display(),
+                crate::error::sanitize(&e.to_string(), 200)
             ))
         })?;
         let slas = back.layout.slas;

@@ -120,6 +120,92 @@ pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
     }
 }
 
+/// Files or folders whose presence marks a folder as watchsim's: a finished run's
+/// record, a run in progress, a sharded run's parts or script.
+pub const MARKERS: [&str; 5] = [
+    "run.json",
+    crate::report::LOCK_FILE,
+    ".partial",
+    "parts",
+    "watchsim.sbatch",
+];
+
+/// Refuses a report folder that is the root folder, or that is not empty and holds no
+/// watchsim marker ([`MARKERS`]): its files would be overwritten. `force` allows the
+/// latter (never the root).
+pub fn check_out_folder(dir: &Path, force: bool) -> Result<()> {
+    let root = std::fs::canonicalize(dir).map_or(dir == Path::new("/"), |c| c == Path::new("/"));
+    if root {
+        return Err(Error::report_folder(format!(
+            "{} is the root folder; a run writes two dozen files into its report folder: choose a folder of its own with --out",
+            dir.display()
+        )));
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        // Absent (it is created) or not a folder (writing it says so).
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if force || names.is_empty() || names.iter().any(|n| MARKERS.contains(&n.as_str())) {
+        return Ok(());
+    }
+    Err(Error::report_folder(format!(
+        "{} is not empty ({} entries) and holds no watchsim run record (run.json), so a run would overwrite files that are not watchsim's; choose a new or empty folder with --out, or pass --force to write into it anyway",
+        dir.display(),
+        names.len()
+    )))
+}
+
+/// Removes the temporary files (`.<name>.XXXXXX.tmp`) a killed run left in `dir`;
+/// call it only while holding the folder's lock.
+pub fn remove_leftover_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        // symlink_metadata: a planted link is removed, never followed.
+        let plain = e
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_file() || m.file_type().is_symlink());
+        if name.starts_with('.') && name.ends_with(".tmp") && plain {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes the outputs of an earlier run that this run does not write (incidents.csv
+/// without --trace, variants.csv and unmatched.csv without variants, sensitivity.csv
+/// without ranges, an optimiser's optimise.csv), so that the
+/// folder and its index.html hold this run's files only.
+pub fn remove_stale(dir: &Path, trace: bool, variants: bool, sensitivity: bool) -> Result<()> {
+    // A run never writes the optimiser's candidates: any there are another search's.
+    let mut stale = vec!["optimise.csv"];
+    if !sensitivity {
+        stale.push("sensitivity.csv");
+    }
+    if !trace {
+        stale.push("incidents.csv");
+    }
+    if !variants {
+        stale.extend(["variants.csv", "unmatched.csv"]);
+    }
+    for name in stale {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::Write(crate::report::WriteError { path, source: e }));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Fails early, before any work, if the report folder cannot be created or written.
 pub fn probe_writable(dir: &Path) -> Result<()> {
     let probe = dir.join(".watchsim-probe");

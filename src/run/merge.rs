@@ -8,7 +8,10 @@ use crate::error::{Error, Result};
 use crate::experiment::Study;
 use crate::report::brief::Brief;
 use crate::report::summary::Pool;
-use crate::report::write::{Provenance, check_report_dir, report_dir, write_outputs};
+use crate::report::write::{
+    Provenance, check_out_folder, check_report_dir, remove_leftover_temps, report_dir,
+    write_outputs,
+};
 use crate::scenario::Scenario;
 
 use super::shard::Shard;
@@ -59,7 +62,22 @@ fn scenario_of(manifest: &Manifest, first: &Path, given: Option<&Path>) -> Resul
                 path.display()
             )));
         }
-        (None, Some(path)) => Scenario::load(path)?,
+        (None, Some(path)) => {
+            // The recorded path comes from a file in the parts: compare its text's hash
+            // before parsing it, so that a manifest pointing elsewhere (/etc/passwd)
+            // never has that file's lines shown in a parse error.
+            let text = fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+            let hash = crate::scenario::content_hash(&text);
+            if hash != manifest.scenario_hash {
+                return Err(Error::parts(format!(
+                    "{} (hash {hash}), named in {}, is not the scenario the parts were made from (hash {}); it has changed since, or the manifest was edited: pass the original with --scenario FILE",
+                    path.display(),
+                    first.join("manifest.json").display(),
+                    manifest.scenario_hash
+                )));
+            }
+            Scenario::load(path)?
+        }
         (None, None) => Scenario::default_study()?,
     };
     if scenario.hash != manifest.scenario_hash {
@@ -105,6 +123,7 @@ pub fn merge(
     out: Option<&Path>,
     scenario: Option<&Path>,
     command: String,
+    force: bool,
 ) -> Result<Merged> {
     let parts = expand_parts(parts)?;
     let mut manifests = Vec::new();
@@ -172,6 +191,7 @@ pub fn merge(
         .map(Path::to_path_buf)
         .or(reference.scenario_file.clone());
     let scenario = scenario_of(reference, first, scenario)?;
+    crate::memory::check(&scenario, None, rayon::current_num_threads(), false)?;
     let mut study = Study::new(scenario)?;
     study.independent_streams = reference.independent_streams;
     let items = study.items();
@@ -184,6 +204,10 @@ pub fn merge(
         )));
     }
     let trace = reference.trace;
+    let ledgers: Vec<(super::ledger::Recorded, Manifest)> = by_shard
+        .iter()
+        .map(|p| Ok((super::ledger::Recorded::read(p), read_manifest(p)?)))
+        .collect::<Result<_>>()?;
     // Pooled item by item: the parts' runs are never all in memory at once.
     let pool = Pool::new(&study);
     let mut runs = 0;
@@ -225,6 +249,16 @@ pub fn merge(
                 Ok(_) => {}
             }
         }
+        let (recorded, manifest) = &ledgers[shard.index as usize];
+        if !recorded.has(item) {
+            return Err(Error::parts(format!(
+                "{} is not recorded as finished in {}: shard {shard} did not finish; {}",
+                json.display(),
+                part.join(super::ledger::LEDGER).display(),
+                rerun()
+            )));
+        }
+        recorded.verify(part, item, manifest)?;
         let loaded = load_item(&study, part, item, trace).ok_or_else(|| {
             Error::parts(format!(
                 "{} is truncated or damaged (not a finished work item of this run); {}",
@@ -238,7 +272,9 @@ pub fn merge(
     let cells = pool.finish();
 
     let dir = report_dir(&study.scenario, out);
+    check_out_folder(&dir, force)?;
     check_report_dir(&dir, &study.scenario)?;
+    remove_leftover_temps(&dir);
     let provenance = Provenance::new(&study, scenario_file.as_deref(), command);
     let brief = write_outputs(&study, &cells, &dir, &provenance)?;
     // The charts are drawn from the CSV files: the pooled histograms can go first.
@@ -248,6 +284,7 @@ pub fn merge(
         let owned: Vec<PathBuf> = by_shard.iter().map(|p| p.to_path_buf()).collect();
         write_trace(&study, &items, &owned, &dir.join("incidents.csv"))?;
     }
+    crate::report::write::remove_stale(&dir, trace, false, false)?;
     // The charts and index.html, drawn from the CSV files as `watchsim run` draws them.
     crate::report::html::write_report(&dir)?;
     Ok(Merged {

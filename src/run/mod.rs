@@ -8,6 +8,7 @@
 //! `item-V-R.incidents.csv` chunk with `--trace`. A normal run keeps its part in
 //! `<report dir>/.partial/` until the outputs are written.
 
+pub mod ledger;
 pub mod merge;
 pub mod shard;
 pub mod slurm;
@@ -157,6 +158,9 @@ pub struct RunOptions {
     pub trace: bool,
     /// Reuse finished items of an interrupted run.
     pub resume: bool,
+    /// When resuming, refuse (rather than run again) an item whose files no longer
+    /// match the part's ledger (`--resume` as typed; a shard's retry repairs instead).
+    pub verify: bool,
 }
 
 fn item_name(v: usize, r: u32) -> String {
@@ -255,18 +259,30 @@ pub fn run_items_into(
             )));
         }
         if reusable {
-            for &item in items {
+            // Items recorded as finished are checked against the ledger (a file changed
+            // since is an error); the others run again.
+            let recorded = ledger::Recorded::read(part);
+            for &item in items.iter().filter(|&&i| recorded.has(i)) {
+                match recorded.verify(part, item, manifest) {
+                    Ok(()) => {}
+                    // A shard's retry repairs its part; `--resume` says what changed.
+                    Err(e) if options.verify => return Err(e),
+                    Err(_) => continue,
+                }
                 if let Some(results) = load_item(study, part, item, options.trace) {
                     done.insert(item);
                     each(results);
                 }
             }
+            let kept: Vec<(usize, u32)> = done.iter().copied().collect();
+            recorded.keep(part, &kept)?;
         } else {
             fs::remove_dir_all(part).map_err(|e| write_error(part, e))?;
         }
     }
     fs::create_dir_all(part).map_err(|e| write_error(part, e))?;
     write_atomic(&part.join("manifest.json"), &json(manifest)?)?;
+    let ledger = ledger::Ledger::open(part, manifest)?;
 
     let todo: Vec<(usize, u32)> = items
         .iter()
@@ -284,6 +300,7 @@ pub fn run_items_into(
     let incidents = AtomicU64::new(0);
     todo.par_iter().try_for_each(|&(v, r)| -> Result<()> {
         let n = run_and_store(study, part, (v, r), options.trace, each)?;
+        ledger.record(part, (v, r), options.trace)?;
         let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
         progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
         Ok(())
@@ -359,27 +376,39 @@ fn write_error(path: &Path, source: std::io::Error) -> Error {
 }
 
 /// Concatenates the trace chunks of `items` (from their parts) under one header into
-/// `out`, atomically.
+/// `out`, atomically, streaming each chunk from its file (a trace can be larger than
+/// the memory).
 pub fn write_trace(
     study: &Study,
     items: &[(usize, u32)],
     parts: &[PathBuf],
     out: &Path,
 ) -> Result<()> {
-    let mut header = incidents_header(study);
-    for &item in items {
-        let chunk = parts
-            .iter()
-            .map(|p| item_files(p, item).1)
-            .find(|p| p.exists())
-            .ok_or_else(|| {
-                Error::parts(format!(
-                    "the incidents.csv chunk of {} is missing",
-                    item_name(item.0, item.1)
-                ))
+    let chunks: Vec<PathBuf> = items
+        .iter()
+        .map(|&item| {
+            parts
+                .iter()
+                .map(|p| item_files(p, item).1)
+                .find(|p| p.exists())
+                .ok_or_else(|| {
+                    Error::parts(format!(
+                        "the incidents.csv chunk of {} is missing",
+                        item_name(item.0, item.1)
+                    ))
+                })
+        })
+        .collect::<Result<_>>()?;
+    let header = incidents_header(study);
+    write_atomic_with(out, |w| {
+        w.write_all(&header)?;
+        for chunk in &chunks {
+            let mut f = fs::File::open(chunk).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot read {}: {e}", chunk.display()))
             })?;
-        header.extend(fs::read(&chunk).map_err(|e| Error::read(&chunk, e))?);
-    }
-    write_atomic(out, &header)?;
+            std::io::copy(&mut f, w)?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }

@@ -133,7 +133,7 @@ pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Option<(Shard, S
         }
         let count = match (num("SLURM_ARRAY_TASK_COUNT")?, max) {
             (Some(c), _) => c,
-            (None, Some(max)) if max >= min => (max - min) / step + 1,
+            (None, Some(max)) if max >= min => ((max - min) / step).saturating_add(1),
             _ => {
                 return Err(
                     "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; run inside an sbatch --array job, or set the shard with --shard I/N".into(),
@@ -143,14 +143,21 @@ pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Option<(Shard, S
         let described = format!(
             "SLURM_ARRAY_TASK_ID={id} (array of SLURM_ARRAY_TASK_COUNT={count} from SLURM_ARRAY_TASK_MIN={min} by SLURM_ARRAY_TASK_STEP={step})"
         );
-        let uniform = max.is_none_or(|max| count >= 1 && max == min + (count - 1) * step);
+        // Checked: values near 2^64 must not wrap around into a valid-looking id.
+        let last = count
+            .saturating_sub(1)
+            .checked_mul(step)
+            .and_then(|x| x.checked_add(min));
+        let (Some(last), Some(second)) = (last, min.checked_add(step)) else {
+            return Err(format!(
+                "{described}: the array's ids run past 2^64; expected the values Slurm sets for an array (sbatch --array), or pass --shard I/N"
+            ));
+        };
+        let uniform = max.is_none_or(|max| count >= 1 && max == last);
         if id < min || (id - min) % step != 0 || (id - min) / step >= count || !uniform {
             return Err(format!(
-                "{described}: this task is not one of the evenly spaced ids {min}, {}, … {} that watchsim expects; submit an evenly spaced array such as --array=0-{} or --array={min}-{}:{step}, or pass --shard I/N",
-                min + step,
-                min + count.saturating_sub(1) * step,
+                "{described}: this task is not one of the evenly spaced ids {min}, {second}, … {last} that watchsim expects; submit an evenly spaced array such as --array=0-{} or --array={min}-{last}:{step}, or pass --shard I/N",
                 count.saturating_sub(1),
-                min + count.saturating_sub(1) * step,
             ));
         }
         let shard =
@@ -284,6 +291,29 @@ mod tests {
             slurm("20", "3", "10", "5").unwrap(),
             Some(Shard { index: 2, count: 3 })
         );
+    }
+
+    #[test]
+    fn slurm_values_near_2_to_the_64_do_not_wrap() {
+        let huge = (1u64 << 63).to_string();
+        let err = shard(&[
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "0"),
+            ("SLURM_ARRAY_TASK_STEP", &huge),
+        ])
+        .unwrap_err();
+        assert!(err.contains("run past 2^64"), "{err}");
+        let max = u64::MAX.to_string();
+        let err = shard(&[
+            ("SLURM_ARRAY_TASK_ID", &max),
+            ("SLURM_ARRAY_TASK_MIN", &max),
+            ("SLURM_ARRAY_TASK_MAX", &max),
+            ("SLURM_ARRAY_TASK_STEP", &max),
+        ])
+        .unwrap_err();
+        assert!(err.contains("run past 2^64"), "{err}");
     }
 
     #[test]

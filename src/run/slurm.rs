@@ -202,6 +202,8 @@ pub fn write_sbatch(file: &Path, request: &SlurmRequest) -> Result<SlurmPlan> {
         scenario.experiment.replications = r;
     }
     let name = scenario.name.clone();
+    // Building the study only counts its work items; refuse one that cannot even be built.
+    crate::memory::check(&scenario, Some(0), 1, false)?;
     let work = Study::new(scenario)?;
     let items = work.items().len();
     let mut run_options = Vec::new();

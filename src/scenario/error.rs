@@ -52,6 +52,19 @@ const SNIPPET_CHARS: usize = 120;
 /// `line` cut to at most [`SNIPPET_CHARS`] characters around the `len` characters from
 /// column `start` (0-based), with the underline's new start and length.
 fn excerpt(line: &str, start: usize, len: usize) -> (String, usize, usize) {
+    // Control characters (terminal escapes) never reach the terminal: each shows as
+    // one replacement character, so that the underline still lines up.
+    let clean: String = line
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let line = clean.as_str();
     let chars = line.chars().count();
     if chars <= SNIPPET_CHARS {
         return (line.to_string(), start, len);

@@ -10,7 +10,7 @@ pub mod optimise;
 mod raw;
 pub mod sensitivity;
 pub mod units;
-mod validate;
+pub(crate) mod validate;
 mod variants;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +37,11 @@ pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
 
+/// The longest horizon, days (about 110 years): 64 agencies over it need about 3 GB.
+pub const MAX_DAYS: f64 = 40_000.0;
+/// The shortest horizon, days (an hour): shorter ones leave nothing to summarise and
+/// overflow per-day figures.
+pub const MIN_DAYS: f64 = 1.0 / 24.0;
 /// The most replications per cell a scenario (or `--replications`) may ask for.
 pub const MAX_REPLICATIONS: u32 = 1_000_000;
 

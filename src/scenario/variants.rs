@@ -101,7 +101,11 @@ pub(super) fn variants(
         let v = v.into_inner();
         let name = v.name.get_ref().trim().to_string();
         let label = format!("[[variant]] \"{name}\"");
+        // Like other names: short, no control characters, nothing a spreadsheet reads
+        // as a formula first.
         let ok_name = !name.is_empty()
+            && name.chars().count() <= crate::scenario::validate::MAX_NAME_CHARS
+            && !name.starts_with('-')
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
@@ -110,8 +114,9 @@ pub(super) fn variants(
                 Some(v.name.span()),
                 Some("name"),
                 format!(
-                    "{:?} is not a usable variant name; expected letters, digits, '-', '_' or '.', e.g. \"brazil-joins\"",
-                    v.name.get_ref()
+                    "{} is not a usable variant name; expected at most {} letters, digits, '-', '_' or '.', not starting with '-', e.g. \"brazil-joins\"",
+                    crate::error::excerpt(v.name.get_ref(), 40),
+                    crate::scenario::validate::MAX_NAME_CHARS
                 ),
             ));
             continue;

@@ -158,7 +158,7 @@ fn scenario_file_classes() {
             "days = 1e9",
             "days",
             "[experiment] days",
-            &["expected a number of days above 0 (at most"],
+            &["expected a number of days from 1/24 (an hour) to 40000"],
         ),
         // A rate that would never finish.
         (
@@ -530,7 +530,7 @@ fn trace_file_classes() {
         (
             "empty-file",
             Vec::new(),
-            vec!["header, column signal_at", "the column is missing"],
+            vec!["the file is empty or its first line is blank", "signal_at"],
         ),
     ];
     for (name, bytes, words) in cases {
@@ -755,7 +755,10 @@ fn a_report_folder_with_a_header_only_summary_is_bad_input() {
     std::fs::write(out.join("summary.csv"), summary).unwrap();
     std::fs::write(out.join("weekly.csv"), "week,n\n1,2\n").unwrap();
     let stderr = fails(&watchsim(&["report", "out"], &d), 2);
-    contains_all(&stderr, &["weekly.csv", "week,n", "watchsim writes"]);
+    contains_all(
+        &stderr,
+        &["weekly.csv", "column 1 is \"week\"", "watchsim writes"],
+    );
 }
 
 #[test]
@@ -1135,4 +1138,390 @@ fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Runs `args` with `WATCHSIM_MEMORY` set to `budget`, under a time limit.
+fn watchsim_with_memory(args: &[&str], cwd: &std::path::Path, budget: &str) -> Output {
+    crate::common::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_watchsim"))
+            .args(args)
+            .env("WATCHSIM_MEMORY", budget)
+            .current_dir(cwd),
+        std::time::Duration::from_secs(60),
+    )
+}
+
+#[test]
+fn studies_that_cannot_fit_in_memory_are_refused_before_they_start() {
+    let d = dir("memory");
+    let sweep =
+        |values: &str| format!("{BASE}\n[sweep]\nparameter = \"rate\"\nvalues = [{values}]\n");
+    let many_values: Vec<String> = (1..=10_000).map(|i| format!("\"{i}/day\"")).collect();
+    std::fs::write(d.join("sweep.toml"), sweep(&many_values.join(", "))).unwrap();
+    let many_schedules: String = (0..10_000)
+        .map(|i| format!("\n[[schedule]]\nname = \"s{i}\"\nkind = \"follow_the_sun\"\n"))
+        .collect();
+    std::fs::write(d.join("schedules.toml"), format!("{BASE}{many_schedules}")).unwrap();
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["run", "s.toml", "-q", "-r", "1000000", "--out", "out"],
+            &[
+                "needs about",
+                "GB of memory",
+                "the figures of 2000000 runs",
+                "fewer replications (-r)",
+            ],
+        ),
+        (
+            &["run", "sweep.toml", "-q", "--out", "out"],
+            &["needs about", "20000 work items", "sweep values"],
+        ),
+        (
+            &["run", "schedules.toml", "-q", "--out", "out"],
+            &["needs about", "10002 cells", "fewer schedules"],
+        ),
+        (
+            &["compare", "s.toml", "sweep.toml", "--out", "out"],
+            &["needs about", "sweep values"],
+        ),
+        (
+            &[
+                "run", "s.toml", "-q", "--shard", "0/2", "-r", "1000000", "--out", "out",
+            ],
+            &["needs about", "500000 work items"],
+        ),
+    ];
+    for (args, words) in cases {
+        let stderr = fails(&watchsim_with_memory(args, &d, "2G"), 2);
+        contains_all(&stderr, words);
+        contains_all(
+            &stderr,
+            &["more than the 2.1 GB available (WATCHSIM_MEMORY)"],
+        );
+    }
+    assert!(!d.join("out").exists(), "nothing written");
+    // What fits runs as before.
+    let out = watchsim_with_memory(&["run", "s.toml", "-q", "--out", "out"], &d, "2G");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_swept_rate_is_held_to_the_incident_cap_and_the_horizon_to_its_limits() {
+    let with_sweep =
+        format!("{BASE}\n[sweep]\nparameter = \"rate\"\nvalues = [\"20/day\", \"1e9/day\"]\n");
+    let text = Scenario::from_toml(&with_sweep, "s.toml")
+        .unwrap_err()
+        .to_string();
+    contains_all(
+        &text,
+        &[
+            "[sweep] values",
+            "1e9/day gives 1.400e10 incidents per replication",
+            "at most 1e8",
+        ],
+    );
+    for days in ["5e-324", "0.01", "40001", "400000"] {
+        let text = Scenario::from_toml(&edit("days = 14", &format!("days = {days}")), "s.toml")
+            .unwrap_err()
+            .to_string();
+        contains_all(
+            &text,
+            &["[experiment] days", "from 1/24 (an hour) to 40000"],
+        );
+    }
+    assert!(Scenario::from_toml(&edit("days = 14", "days = 40000"), "s.toml").is_ok());
+}
+
+#[test]
+fn sixty_four_agencies_over_the_longest_horizon_fit_the_estimate() {
+    // The documented limits together (64 agencies, 40,000 days) are estimated under
+    // 4 GB, so they run on an ordinary machine.
+    let agencies: String = (0..64)
+        .map(|i| {
+            format!(
+                "\n[[agency]]\nid = \"a{i}\"\ntz = \"Etc/GMT{:+}\"\nweight = 0.015625\n",
+                (i % 23) - 11
+            )
+        })
+        .collect();
+    let text = format!(
+        "name = \"big\"\n[experiment]\nreplications = 1\ndays = 40000\nstart = \"2026-01-05\"\n\
+         [incidents]\nrate = \"0.2/day\"\nseverity = [ {{ class = \"urgent\", share = 1.0 }} ]\n\
+         rest_of_world = 0\n[watch]\ntriage = \"exp(mean=20m)\"\n{agencies}\n\
+         [[schedule]]\nname = \"fts\"\nkind = \"follow_the_sun\"\n"
+    );
+    let scenario = Scenario::from_toml(&text, "big.toml").unwrap();
+    let estimate = watchsim::memory::estimate(&scenario, None, 2, false);
+    assert!(estimate.bytes() < 4_000_000_000, "{estimate:?}");
+    // The estimate errs on the high side of what a run measured (1.7 GB).
+    assert!(estimate.bytes() > 1_700_000_000, "{estimate:?}");
+}
+
+#[test]
+fn trace_files_that_are_not_traces_or_are_damaged_name_the_row_or_column() {
+    let header = TRACE_HEADER;
+    let row = "2026-01-06T10:00:00Z,us,urgent,5\n";
+    let many_rows = row.repeat(9);
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "stray-quote",
+            format!("{header}{many_rows}2026-01-06T11:00:00Z,us,urgent,\"oops\n{many_rows}")
+                .into_bytes(),
+            vec!["row 10, column triage", "quote", "not closed"],
+        ),
+        (
+            "stray-quote-mid",
+            format!("{header}{many_rows}2026-01-06T11:00:00Z,\"us,urgent,5\n{many_rows}")
+                .into_bytes(),
+            vec!["row 10", "cells but the header has 4"],
+        ),
+        (
+            "whitespace-only",
+            b"   \n  \n\n".to_vec(),
+            vec![
+                "empty or its first line is blank",
+                "signal_at, jurisdiction, severity",
+            ],
+        ),
+        (
+            "duplicate-column",
+            b"signal_at,jurisdiction,severity,triage,triage\n2026-01-06T10:00:00Z,us,urgent,5,6\n"
+                .to_vec(),
+            vec!["header, column triage", "appears twice (columns 4 and 5)"],
+        ),
+        (
+            "unnamed-column",
+            b"signal_at,,severity\n".to_vec(),
+            vec!["column 2 has no name"],
+        ),
+        (
+            "no-line-breaks",
+            vec![0u8; 200_000],
+            vec!["longer than 65536 bytes"],
+        ),
+        (
+            "password-file",
+            b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+                .to_vec(),
+            vec!["does not look like a trace"],
+        ),
+        (
+            "terminal-escape",
+            format!("{header}2026-01-06T10:00:00Z,x\u{1b}]0;PWNED\u{7},urgent,5\n").into_bytes(),
+            vec!["row 1, column jurisdiction", "\\u{1b}", "is not an agency"],
+        ),
+    ];
+    for (name, trace, words) in cases {
+        let stderr = run_trace(name, &trace, 2);
+        contains_all(&stderr, &words);
+        assert!(!stderr.contains("root:x"), "{stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    }
+}
+
+#[test]
+fn a_trace_naming_a_device_or_a_system_file_is_refused_without_showing_it() {
+    let d = dir("trace-system-files");
+    for (i, file) in ["/dev/zero", "/proc/self/environ", "/etc/passwd"]
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(
+            d.join(format!("s{i}.toml")),
+            edit("rate = \"20/day\"", &format!("file = \"{file}\"")),
+        )
+        .unwrap();
+        let out = watchsim_within(
+            &["run", &format!("s{i}.toml"), "-q", "--out", "out"],
+            &d,
+            30,
+        );
+        let stderr = fails(&out, 2);
+        assert!(
+            stderr.contains("not a regular file") || stderr.contains("does not look like a trace"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("PATH=") && !stderr.contains("root:"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_that_is_not_watchsim_s_or_is_the_root_is_refused_unless_forced() {
+    let d = dir("foreign-folder");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let user = d.join("mine");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("index.html"), "<h1>my own page</h1>").unwrap();
+    std::fs::write(user.join("summary.csv"), "a,b\n1,2\n").unwrap();
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "mine"], &d, 60),
+        2,
+    );
+    contains_all(
+        &stderr,
+        &["mine is not empty", "no watchsim run record", "--force"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(user.join("index.html")).unwrap(),
+        "<h1>my own page</h1>"
+    );
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "/"], &d, 60),
+        2,
+    );
+    contains_all(&stderr, &["/ is the root folder"]);
+    let stderr = fails(
+        &watchsim_within(&["run", "s.toml", "-q", "--out", "/", "--force"], &d, 60),
+        2,
+    );
+    contains_all(&stderr, &["/ is the root folder"]);
+    // Asked for, the run goes ahead; a second run finds its own record.
+    for _ in 0..2 {
+        let out = watchsim_within(&["run", "s.toml", "-q", "--out", "mine", "--force"], &d, 60);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "mine"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_second_run_of_another_version_of_the_scenario_leaves_no_stale_files() {
+    let d = dir("stale-files");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--trace", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(d.join("out/incidents.csv").exists());
+    assert!(d.join("out/compare.png").exists());
+    // What a killed run left: a temporary file and a planted link at such a name.
+    std::fs::write(d.join("out/.summary.csv.Ab12Cd.tmp"), "half").unwrap();
+    std::os::unix::fs::symlink(d.join("s.toml"), d.join("out/.runs.csv.Zz99Yy.tmp")).unwrap();
+    // One schedule and no --trace: the comparison chart and the trace go.
+    let one = BASE.split("\n[[schedule]]\nname = \"rr\"").next().unwrap();
+    std::fs::write(d.join("s.toml"), one).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for stale in [
+        "incidents.csv",
+        "compare.png",
+        "compare.svg",
+        ".summary.csv.Ab12Cd.tmp",
+        ".runs.csv.Zz99Yy.tmp",
+    ] {
+        assert!(
+            d.join("out").join(stale).symlink_metadata().is_err(),
+            "{stale} stayed"
+        );
+    }
+    assert!(d.join("s.toml").exists(), "the link's target is untouched");
+    let index = std::fs::read_to_string(d.join("out/index.html")).unwrap();
+    assert!(!index.contains("incidents.csv") && !index.contains("compare.png"));
+}
+
+#[test]
+fn sla_thresholds_that_print_alike_and_odd_variant_names_are_refused() {
+    let text = Scenario::from_toml(
+        &edit("days = 14", "days = 14\nsla = [\"0.001s\", \"0.002s\"]"),
+        "s.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    contains_all(
+        &text,
+        &["[experiment] sla", "both name the column within_0s"],
+    );
+    for name in ["-x", &"v".repeat(201)] {
+        let with = format!(
+            "{BASE}\n[[variant]]\nname = \"{name}\"\nset = {{ \"agency.uk.weight\" = 0.2 }}\n"
+        );
+        let text = Scenario::from_toml(&with, "s.toml")
+            .unwrap_err()
+            .to_string();
+        contains_all(
+            &text,
+            &["is not a usable variant name", "not starting with '-'"],
+        );
+        assert!(text.len() < 2_000, "{text}");
+    }
+}
+
+#[test]
+fn with_no_incidents_the_console_says_no_cases_instead_of_nan() {
+    let d = dir("no-incidents");
+    std::fs::write(
+        d.join("s.toml"),
+        edit("rate = \"20/day\"", "rate = \"0.00001/day\""),
+    )
+    .unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("NaN"), "{stdout}");
+    assert!(
+        stdout.contains("no cases") && !stdout.contains(" RB"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn report_errors_quote_a_damaged_file_escaped_and_short() {
+    // Found by the report fuzz target: a header holding NUL bytes was printed whole.
+    let d = dir("report-escaped");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let out = watchsim_within(&["run", "s.toml", "-q", "--out", "out"], &d, 60);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = d.join("out/runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let damaged = text.replacen(
+        "signal_within_2h",
+        "signal_withi=\0\0\u{1b}]0;PWNED\u{7}",
+        1,
+    );
+    std::fs::write(&runs, damaged).unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 60), 2);
+    contains_all(
+        &stderr,
+        &["runs.csv", "\\0", "where watchsim writes signal_within_2h"],
+    );
+    assert!(
+        !stderr.contains('\0') && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.len() < 1_000, "{stderr}");
+    // A file with no line breaks is refused at 64 KiB, not read whole.
+    std::fs::write(d.join("out/weekly.csv"), vec![b'x'; 1 << 20]).unwrap();
+    std::fs::write(&runs, text).unwrap();
+    let stderr = fails(&watchsim_within(&["report", "out"], &d, 60), 2);
+    contains_all(&stderr, &["weekly.csv", "longer than 65536 bytes"]);
 }

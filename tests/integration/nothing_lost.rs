@@ -313,3 +313,64 @@ fn a_killed_run_leaves_complete_files_and_resume_finishes_it() {
         plan.len()
     );
 }
+
+#[test]
+fn resume_refuses_items_changed_since_they_were_written_and_a_retry_repairs_them() {
+    use watchsim::run::{Manifest, RunOptions, Silent, run_items, run_items_into};
+    let d = dir("ledger");
+    let scenario = watchsim::scenario::Scenario::from_toml(SCENARIO, "s.toml").unwrap();
+    let study = watchsim::experiment::Study::new(scenario).unwrap();
+    let part = d.join(".partial");
+    let manifest = Manifest::new(&study, true, None);
+    let items = study.items();
+    let mut options = RunOptions {
+        trace: true,
+        resume: true,
+        verify: true,
+    };
+    // Every run's (variant, cell, replication, counted incidents), sorted.
+    let counted = |options: &RunOptions| {
+        let got = std::sync::Mutex::new(Vec::new());
+        run_items_into(
+            &study,
+            &items,
+            &part,
+            &manifest,
+            options,
+            &Silent,
+            &|runs| {
+                got.lock().unwrap().extend(
+                    runs.iter()
+                        .map(|r| (r.variant, r.cell, r.replication, r.stats.counted())),
+                )
+            },
+        )
+        .map(|()| {
+            let mut all = got.into_inner().unwrap();
+            all.sort_unstable();
+            all
+        })
+    };
+    let first = counted(&options).unwrap();
+    // A trace chunk cut at a line boundary.
+    let chunk = part.join("item-0-1.incidents.csv");
+    let text = std::fs::read_to_string(&chunk).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&chunk, lines[..lines.len() / 2].join("\n") + "\n").unwrap();
+    let err = run_items(&study, &items, &part, &manifest, &options, &Silent)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("item-0-1.incidents.csv was changed or cut after it was written")
+            && err.contains(&format!("instead of {}", lines.len())),
+        "{err}"
+    );
+    // A retry that repairs (a shard's) runs that item again, to the same results.
+    options.verify = false;
+    let again = counted(&options).unwrap();
+    assert_eq!(first, again);
+    assert_eq!(std::fs::read_to_string(&chunk).unwrap(), text);
+    options.verify = true;
+    run_items(&study, &items, &part, &manifest, &options, &Silent).unwrap();
+}

@@ -194,10 +194,15 @@ fn a_rerun_shard_gives_the_same_part() {
             .unwrap()
             .map(|e| {
                 let e = e.unwrap();
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    fs::read(e.path()).unwrap(),
-                )
+                let mut bytes = fs::read(e.path()).unwrap();
+                if e.file_name() == "items.sha256" {
+                    // Items finish in any order: the ledger's lines, sorted.
+                    let text = String::from_utf8(bytes).unwrap();
+                    let mut lines: Vec<&str> = text.lines().collect();
+                    lines.sort();
+                    bytes = lines.join("\n").into_bytes();
+                }
+                (e.file_name().to_string_lossy().into_owned(), bytes)
             })
             .collect();
         files.sort();
@@ -206,8 +211,8 @@ fn a_rerun_shard_gives_the_same_part() {
     let first = read();
     assert_eq!(
         first.len(),
-        1 + 2 * 3,
-        "manifest and items 0, 2, 4 with traces"
+        2 + 2 * 3,
+        "manifest, ledger and items 0, 2, 4 with traces"
     );
     // A retry after a crash: one item lost, one truncated.
     fs::remove_file(part.join("item-0-2.json")).unwrap();
@@ -248,7 +253,7 @@ fn merge_refuses_missing_duplicate_truncated_and_foreign_parts() {
     fs::write(&item, &bytes[..bytes.len() - 10]).unwrap();
     let err = refused(s.merge(&["t/parts", "--out", "m"]));
     assert!(
-        err.contains("shard-1-of-3/item-0-1.json is truncated"),
+        err.contains("shard-1-of-3/item-0-1.json was changed or cut after it was written"),
         "{err}"
     );
     fs::remove_file(&item).unwrap();
@@ -336,6 +341,72 @@ fn merge_refuses_missing_duplicate_truncated_and_foreign_parts() {
     fs::create_dir_all(s.path("empty")).unwrap();
     let err = refused(s.merge(&["empty"]));
     assert!(err.contains("empty is not a part folder"), "{err}");
+}
+
+#[test]
+fn merge_and_resume_check_every_item_against_the_part_s_ledger() {
+    let s = Setup::new();
+    s.slurm_array("p", 0, 1, 2);
+    let fresh = |name: &str| {
+        let _ = fs::remove_dir_all(s.path(name));
+        copy_dir(&s.path("p/parts"), &s.path(&format!("{name}/parts")));
+        s.path(&format!("{name}/parts/shard-0-of-2"))
+    };
+    // A trace chunk cut at a line boundary: every line whole, rows missing.
+    let part = fresh("cut");
+    let chunk = part.join("item-0-0.incidents.csv");
+    let text = fs::read_to_string(&chunk).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let keep = lines[..lines.len() * 7 / 8].join("\n") + "\n";
+    fs::write(&chunk, keep).unwrap();
+    let err = refused(s.merge(&["cut/parts", "--out", "m"]));
+    assert!(
+        err.contains("item-0-0.incidents.csv was changed or cut after it was written")
+            && err.contains(&format!("instead of {}", lines.len())),
+        "{err}"
+    );
+    // A count raised inside an item, the file still valid JSON.
+    let part = fresh("count");
+    let item = part.join("item-0-0.json");
+    let text = fs::read_to_string(&item).unwrap();
+    let raised = text.replacen("\"n\":", "\"n\":999999", 1);
+    assert_ne!(raised, text);
+    fs::write(&item, raised).unwrap();
+    let err = refused(s.merge(&["count/parts", "--out", "m"]));
+    assert!(err.contains("item-0-0.json was changed or cut"), "{err}");
+    assert!(err.contains("SHA-256"), "{err}");
+    // A manifest's seed edited (in every part, so that the parts agree).
+    let part = fresh("seed");
+    for i in 0..2 {
+        let m = part
+            .parent()
+            .unwrap()
+            .join(format!("shard-{i}-of-2/manifest.json"));
+        let text = fs::read_to_string(&m).unwrap();
+        fs::write(&m, text.replace("\"seed\": 2006", "\"seed\": 7")).unwrap();
+    }
+    let err = refused(s.merge(&["seed/parts", "--out", "m", "--scenario", "s.toml"]));
+    assert!(
+        err.contains("manifest.json does not describe the run that wrote item-0-0"),
+        "{err}"
+    );
+    // A manifest naming another file as its scenario: refused without showing it.
+    let part = fresh("passwd");
+    for i in 0..2 {
+        let m = part
+            .parent()
+            .unwrap()
+            .join(format!("shard-{i}-of-2/manifest.json"));
+        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&m).unwrap()).unwrap();
+        v["scenario_file"] = "/etc/passwd".into();
+        fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+    let err = refused(s.merge(&["passwd/parts", "--out", "m"]));
+    assert!(err.contains("/etc/passwd (hash"), "{err}");
+    assert!(!err.contains("root:"), "{err}");
+    // Untouched parts merge as before.
+    ok(s.merge(&["p/parts", "--out", "m"]));
+    assert_same_csvs(&s.path("full"), &s.path("m"));
 }
 
 #[test]

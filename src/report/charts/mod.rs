@@ -100,6 +100,12 @@ fn task<'a, C: Chart + Send + 'a>(report: &'a Report, chart: Option<C>, tasks: &
     }
 }
 
+/// The stems of every chart a report may draw.
+pub const STEMS: [&str; 14] = [
+    "agencies", "compare", "coverage", "desks", "ecdf", "frontier", "gaps", "load", "outages",
+    "stages", "sweep", "tornado", "variants", "weekly",
+];
+
 /// Writes every chart of an already loaded report.
 pub fn render_report(report: &Report) -> Result<Vec<ChartFile>> {
     register_fonts()?;

@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::super::Experiment;
 use super::super::error::hint;
 use super::super::raw::RawExperiment;
 use super::super::units::{DAY, Duration};
+use super::super::{Experiment, MAX_DAYS, MIN_DAYS};
 use super::Validator;
 use super::schedules::Unfinished;
 
@@ -70,13 +70,13 @@ impl Validator<'_> {
         }
     }
 
-    /// The horizon in days.
+    /// The horizon in days: at least an hour (shorter horizons leave no time to
+    /// summarise), at most [`MAX_DAYS`] (about 110 years; 64 agencies over it need about
+    /// 3 GB).
     fn days(&mut self, d: Option<&Spanned<f64>>) -> f64 {
         match d {
             None => 364.0,
-            Some(d)
-                if d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 400_000.0 =>
-            {
+            Some(d) if d.get_ref().is_finite() && (MIN_DAYS..=MAX_DAYS).contains(d.get_ref()) => {
                 *d.get_ref()
             }
             Some(d) => {
@@ -84,7 +84,7 @@ impl Validator<'_> {
                     d.span(),
                     "days",
                     format!(
-                        "{} is not allowed; expected a number of days above 0 (at most 400000)",
+                        "{} is not allowed; expected a number of days from 1/24 (an hour) to {MAX_DAYS}",
                         d.get_ref()
                     ),
                 );
@@ -220,9 +220,24 @@ impl Validator<'_> {
         let Some(list) = list else {
             return vec![3600.0, 7200.0, 14_400.0];
         };
-        let mut sla = Vec::new();
+        let mut sla: Vec<f64> = Vec::new();
         for s in list.get_ref() {
             let v = s.get_ref().secs();
+            // Each threshold names a column (`within_2h`): two that print alike would
+            // give two columns of one name.
+            let label = super::super::units::format_duration(v);
+            if let Some(&same) = sla
+                .iter()
+                .find(|&&w| super::super::units::format_duration(w) == label)
+            {
+                self.err(
+                    s.span(),
+                    "sla",
+                    format!(
+                        "{v} s and {same} s both name the column within_{label}; expected thresholds that differ in their first two decimals (of s, m, h or d)"
+                    ),
+                );
+            }
             if v <= 0.0 || sla.last().is_some_and(|last| v <= *last) {
                 self.err(
                     s.span(),

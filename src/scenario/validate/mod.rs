@@ -203,7 +203,10 @@ impl Validator<'_> {
                 },
             })
             .collect();
-        let sweep = raw.sweep.map(|s| self.sweep(s, &ids, trace, &desks));
+        let horizon = experiment.horizon();
+        let sweep = raw
+            .sweep
+            .map(|s| self.sweep(s, &ids, trace, &desks, horizon));
         Some(Scenario {
             name,
             description: raw.description,

@@ -4,7 +4,7 @@ use toml::Spanned;
 
 use super::super::raw::RawSweep;
 use super::super::units::{self, Rate};
-use super::super::{Stage, Sweep, SweepParameter};
+use super::super::{MAX_INCIDENTS, Stage, Sweep, SweepParameter};
 use super::Validator;
 
 /// The stages whose mean a sweep can vary, by the name used in `<stage>.mean`.
@@ -30,13 +30,15 @@ pub(super) struct DeskFacts {
 impl Validator<'_> {
     /// `[sweep]`; `trace` tells whether the incidents come from a recorded trace, `desks`
     /// what each agency's desk has. `None`
-    /// when the parameter cannot be swept (its values then mean nothing).
+    /// when the parameter cannot be swept (its values then mean nothing). `horizon`
+    /// (seconds) bounds a swept rate by the incident cap.
     pub(super) fn sweep(
         &mut self,
         s: Spanned<RawSweep>,
         ids: &[String],
         trace: bool,
         desks: &[DeskFacts],
+        horizon: f64,
     ) -> Option<Sweep> {
         let s = s.into_inner();
         let name = s.parameter.get_ref().trim().to_string();
@@ -63,6 +65,18 @@ impl Validator<'_> {
                     );
                     continue;
                 }
+            }
+            // The incident cap holds for every swept rate, not only the file's own.
+            if parameter == SweepParameter::Rate && value * horizon > MAX_INCIDENTS {
+                self.err(
+                    v.span(),
+                    "values",
+                    format!(
+                        "{label} gives {:.3e} incidents per replication, too many; expected at most {MAX_INCIDENTS:.0e} (a lower rate or fewer days)",
+                        value * horizon
+                    ),
+                );
+                continue;
             }
             if labels.contains(&label) {
                 self.err(v.span(), "values", format!("{label} is listed twice"));

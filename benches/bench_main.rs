@@ -444,8 +444,34 @@ fn watchsim_process(args: &[&str], out: &std::path::Path) {
     assert!(status.success());
 }
 
+fn optimiser(c: &mut Criterion) {
+    // The staffing search of scenarios/staffing.toml's [optimise] table, end to end
+    // (search and confirmation): a replication's incidents are generated once and
+    // replayed against every candidate, schedules compiled once per schedule.
+    let s = scenario(include_str!("../scenarios/staffing.toml"));
+    let evaluations = watchsim::optimise::optimise(&s, &watchsim::optimise::Quiet)
+        .expect("synthetic")
+        .evaluations
+        .len() as u64;
+    let mut group = c.benchmark_group("optimise");
+    group.throughput(Throughput::Elements(evaluations));
+    group.sample_size(10);
+    group.bench_function("staffing_toml_search", |b| {
+        b.iter(|| {
+            black_box(
+                watchsim::optimise::optimise(&s, &watchsim::optimise::Quiet)
+                    .expect("synthetic")
+                    .evaluations
+                    .len(),
+            )
+        })
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    optimiser,
     baseline,
     engine_mm4,
     engine_mm4_long,

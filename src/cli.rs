@@ -160,6 +160,9 @@ pub struct CompareArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// Write into --out even if it is a non-empty folder that watchsim did not make.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `watchsim merge`.

@@ -63,6 +63,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<ExitCode> {
         let clean = |s: &str| s.replace([' ', '(', ')', '/'], "");
         PathBuf::from("reports").join(format!("compare-{}-vs-{}", clean(&a.name), clean(&b.name)))
     });
+    crate::report::write::check_out_folder(&dir, args.force)?;
     variants.write(&dir)?;
     crate::report::html::write_variants_report(&dir)?;
     print_variants(&b.name, &a.name, &variants)?;

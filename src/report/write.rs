@@ -121,13 +121,15 @@ pub fn check_report_dir(dir: &Path, scenario: &Scenario) -> Result<()> {
 }
 
 /// Files or folders whose presence marks a folder as watchsim's: a finished run's
-/// record, a run in progress, a sharded run's parts or script.
-pub const MARKERS: [&str; 5] = [
+/// record, a run in progress, a sharded run's parts or script, a comparison's
+/// paired differences (a `watchsim compare` folder has no run record).
+pub const MARKERS: [&str; 6] = [
     "run.json",
     crate::report::LOCK_FILE,
     ".partial",
     "parts",
     "watchsim.sbatch",
+    "variants.csv",
 ];
 
 /// Refuses a report folder that is the root folder, or that is not empty and holds no

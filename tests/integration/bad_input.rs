@@ -1354,6 +1354,43 @@ fn a_trace_naming_a_device_or_a_system_file_is_refused_without_showing_it() {
 }
 
 #[test]
+fn compare_and_optimise_refuse_a_folder_that_is_not_watchsim_s_unless_forced() {
+    let d = dir("foreign-folder-compare");
+    std::fs::write(d.join("s.toml"), BASE).unwrap();
+    let user = d.join("mine");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("index.html"), "<h1>my own page</h1>").unwrap();
+    let compare = ["compare", "s.toml", "s.toml", "--out", "mine"];
+    let stderr = fails(&watchsim_within(&compare, &d, 60), 2);
+    contains_all(&stderr, &["mine is not empty", "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(user.join("index.html")).unwrap(),
+        "<h1>my own page</h1>"
+    );
+    // Forced, then again into its own comparison (variants.csv marks it).
+    for args in [&[&compare[..], &["--force"]].concat()[..], &compare[..]] {
+        let out = watchsim_within(args, &d, 60);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let optimise = format!(
+        "{BASE}\n[optimise]\nwatch_staff = [1, 2]\n[[optimise.target]]\nmeasure = \"missed_share\"\nat_most = 1\n"
+    );
+    std::fs::write(d.join("o.toml"), optimise).unwrap();
+    let other = d.join("theirs");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let stderr = fails(
+        &watchsim_within(&["optimise", "o.toml", "-q", "--out", "theirs"], &d, 60),
+        2,
+    );
+    contains_all(&stderr, &["theirs is not empty", "--force"]);
+}
+
+#[test]
 fn a_folder_that_is_not_watchsim_s_or_is_the_root_is_refused_unless_forced() {
     let d = dir("foreign-folder");
     std::fs::write(d.join("s.toml"), BASE).unwrap();

@@ -37,8 +37,14 @@ pub const DEFAULT_SCENARIO_NAME: &str = "(built-in default scenario)";
 /// The most agencies a roster may hold (the engine keeps the watch as a 64-bit set).
 pub const MAX_AGENCIES: usize = 64;
 
-/// The longest horizon, days (about 110 years): 64 agencies over it need about 3 GB.
-pub const MAX_DAYS: f64 = 40_000.0;
+/// The longest horizon, days (about 1,100 years: a single M/M/c desk over 10⁸
+/// incidents needs a few hundred years).
+pub const MAX_DAYS: f64 = 400_000.0;
+
+/// The most agency-days (roster size × days) a study may span: what it costs to
+/// compile grows with both (64 agencies over 40,000 days, or 8 over 320,000, need about
+/// 2.5 GB).
+pub const MAX_AGENCY_DAYS: f64 = 2_560_000.0;
 /// The shortest horizon, days (an hour): shorter ones leave nothing to summarise and
 /// overflow per-day figures.
 pub const MIN_DAYS: f64 = 1.0 / 24.0;

@@ -158,7 +158,7 @@ fn scenario_file_classes() {
             "days = 1e9",
             "days",
             "[experiment] days",
-            &["expected a number of days from 1/24 (an hour) to 40000"],
+            &["expected a number of days from 1/24 (an hour) to 400000"],
         ),
         // A rate that would never finish.
         (
@@ -1225,22 +1225,23 @@ fn a_swept_rate_is_held_to_the_incident_cap_and_the_horizon_to_its_limits() {
             "at most 1e8",
         ],
     );
-    for days in ["5e-324", "0.01", "40001", "400000"] {
+    for days in ["5e-324", "0.01", "400001", "1e9"] {
         let text = Scenario::from_toml(&edit("days = 14", &format!("days = {days}")), "s.toml")
             .unwrap_err()
             .to_string();
         contains_all(
             &text,
-            &["[experiment] days", "from 1/24 (an hour) to 40000"],
+            &["[experiment] days", "from 1/24 (an hour) to 400000"],
         );
     }
-    assert!(Scenario::from_toml(&edit("days = 14", "days = 40000"), "s.toml").is_ok());
+    // The roster's two agencies may span 1,280,000 agency-days each: 400,000 days.
+    assert!(Scenario::from_toml(&edit("days = 14", "days = 400000"), "s.toml").is_ok());
 }
 
 #[test]
 fn sixty_four_agencies_over_the_longest_horizon_fit_the_estimate() {
-    // The documented limits together (64 agencies, 40,000 days) are estimated under
-    // 4 GB, so they run on an ordinary machine.
+    // The documented limits together (64 agencies, 2,560,000 agency-days: 40,000 days)
+    // are estimated under 4 GB, so they run on an ordinary machine.
     let agencies: String = (0..64)
         .map(|i| {
             format!(
@@ -1260,6 +1261,17 @@ fn sixty_four_agencies_over_the_longest_horizon_fit_the_estimate() {
     assert!(estimate.bytes() < 4_000_000_000, "{estimate:?}");
     // The estimate errs on the high side of what a run measured (1.7 GB).
     assert!(estimate.bytes() > 1_700_000_000, "{estimate:?}");
+    // One day more is more agency-days than a study may span.
+    let err = Scenario::from_toml(&text.replace("days = 40000", "days = 40001"), "big.toml")
+        .unwrap_err()
+        .to_string();
+    for w in [
+        "[experiment] days",
+        "2560064 agency-days",
+        "here at most 40000 days",
+    ] {
+        assert!(err.contains(w), "expected {w:?} in {err}");
+    }
 }
 
 #[test]

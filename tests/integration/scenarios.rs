@@ -427,7 +427,7 @@ fn bad_durations_and_rates_say_what_is_accepted() {
             to: "days = inf",
             at: "days",
             key: "[experiment] days",
-            says: &["expected a number of days from 1/24 (an hour) to 40000"],
+            says: &["expected a number of days from 1/24 (an hour) to 400000"],
         },
         Case {
             from: "days = 28",
@@ -435,7 +435,7 @@ fn bad_durations_and_rates_say_what_is_accepted() {
             to: "days = nan",
             at: "days",
             key: "[experiment] days",
-            says: &["expected a number of days from 1/24 (an hour) to 40000"],
+            says: &["expected a number of days from 1/24 (an hour) to 400000"],
         },
         Case {
             from: "days = 28",
@@ -443,7 +443,7 @@ fn bad_durations_and_rates_say_what_is_accepted() {
             to: "days = 0",
             at: "days",
             key: "[experiment] days",
-            says: &["expected a number of days from 1/24 (an hour) to 40000"],
+            says: &["expected a number of days from 1/24 (an hour) to 400000"],
         },
         Case {
             from: "days = 28",
@@ -451,7 +451,7 @@ fn bad_durations_and_rates_say_what_is_accepted() {
             to: "days = -7",
             at: "days",
             key: "[experiment] days",
-            says: &["expected a number of days from 1/24 (an hour) to 40000"],
+            says: &["expected a number of days from 1/24 (an hour) to 400000"],
         },
         Case {
             from: "period = \"1d\"",

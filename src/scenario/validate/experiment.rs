@@ -7,7 +7,7 @@ use toml::Spanned;
 use super::super::error::hint;
 use super::super::raw::RawExperiment;
 use super::super::units::{DAY, Duration};
-use super::super::{Experiment, MAX_DAYS, MIN_DAYS};
+use super::super::{Experiment, MAX_AGENCY_DAYS, MAX_DAYS, MIN_DAYS};
 use super::Validator;
 use super::schedules::Unfinished;
 
@@ -25,7 +25,7 @@ impl Validator<'_> {
         schedules: &[Unfinished],
     ) -> Option<Experiment> {
         let replications = self.replications(e.replications.as_ref());
-        let days = self.days(e.days.as_ref());
+        let days = self.days(e.days.as_ref(), roster);
         let warmup = self.warmup(e.warmup.as_ref(), days);
         let start = self.start(e.start.as_ref());
         let agency_counts = self.agency_counts(e.agencies.as_ref(), roster);
@@ -71,11 +71,31 @@ impl Validator<'_> {
     }
 
     /// The horizon in days: at least an hour (shorter horizons leave no time to
-    /// summarise), at most [`MAX_DAYS`] (about 110 years; 64 agencies over it need about
-    /// 3 GB).
-    fn days(&mut self, d: Option<&Spanned<f64>>) -> f64 {
+    /// summarise), at most [`MAX_DAYS`], and at most [`MAX_AGENCY_DAYS`] over the
+    /// roster's `roster` agencies.
+    fn days(&mut self, d: Option<&Spanned<f64>>, roster: usize) -> f64 {
+        let agencies = roster.max(1) as f64;
         match d {
             None => 364.0,
+            Some(d)
+                if d.get_ref().is_finite()
+                    && (MIN_DAYS..=MAX_DAYS).contains(d.get_ref())
+                    && d.get_ref() * agencies > MAX_AGENCY_DAYS =>
+            {
+                self.err(
+                    d.span(),
+                    "days",
+                    format!(
+                        "{} days over {roster} agencies is {:.0} agency-days, too long a study to compile; \
+                         expected at most {MAX_AGENCY_DAYS:.0} agency-days, here at most {:.0} days \
+                         (e.g. 40000 days with 64 agencies, 320000 with 8)",
+                        d.get_ref(),
+                        d.get_ref() * agencies,
+                        (MAX_AGENCY_DAYS / agencies).floor()
+                    ),
+                );
+                1.0
+            }
             Some(d) if d.get_ref().is_finite() && (MIN_DAYS..=MAX_DAYS).contains(d.get_ref()) => {
                 *d.get_ref()
             }

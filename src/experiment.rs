@@ -380,11 +380,6 @@ impl Study {
             })
             .collect()
     }
-
-    /// Every incident of replication `replication` (no sweep value), in signal order.
-    pub fn incidents(&self, replication: u32) -> Vec<Incident> {
-        self.variants[0].factory.stream(replication, 0).collect()
-    }
 }
 
 /// Feeds an incident stream to simulations a chunk at a time, so that it is generated

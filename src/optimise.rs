@@ -97,28 +97,6 @@ impl Answer {
     pub fn chosen(&self) -> Option<&Evaluation> {
         self.chosen.map(|i| &self.evaluations[i])
     }
-
-    /// Cheaper staffings that were tried and did not meet the targets, most expensive
-    /// first (each staffing once, at its latest evaluation), at most `n`.
-    pub fn rejected_cheaper(&self, n: usize) -> Vec<&Evaluation> {
-        let Some(chosen) = self.chosen() else {
-            return Vec::new();
-        };
-        let mut out: Vec<&Evaluation> = Vec::new();
-        for e in self.evaluations.iter().rev() {
-            if !e.feasible
-                && e.cost < chosen.cost
-                && !out
-                    .iter()
-                    .any(|o| o.schedule == e.schedule && o.staff == e.staff)
-            {
-                out.push(e);
-            }
-        }
-        out.sort_by(|a, b| b.cost.total_cmp(&a.cost).then(a.number.cmp(&b.number)));
-        out.truncate(n);
-        out
-    }
 }
 
 /// How the search reports its progress.
@@ -137,7 +115,7 @@ impl SearchProgress for Quiet {
 /// A target's value in one run (NaN when it has no such cases).
 fn run_value(stats: &RunStats, target: &Target) -> f64 {
     let summary: ClassStats = match target.class {
-        Some(c) => stats.classes(target.scope)[c].clone(),
+        Some(c) => stats.classes(target.scope).swap_remove(c),
         None => stats.scope(target.scope),
     };
     if summary.n == 0 {
@@ -220,7 +198,7 @@ impl<'a> Evaluator<'a> {
         let incidents = (expected <= MAX_CACHED_INCIDENTS as f64).then(|| {
             (0..replications)
                 .into_par_iter()
-                .map(|r| study.incidents(r))
+                .map(|r| study.variants[0].factory.generate(r))
                 .collect()
         });
         Ok(Evaluator {
@@ -235,11 +213,10 @@ impl<'a> Evaluator<'a> {
     /// Runs every staffing of `staffs` over every replication; per staffing, the
     /// targets' estimates and the weekly cost.
     fn evaluate(&self, staffs: &[Vec<u32>]) -> Vec<(Vec<MeanCi>, f64, f64)> {
-        let base = EngineConfig::new(&self.study.scenario);
         let configs: Vec<EngineConfig> = staffs
             .iter()
             .map(|staff| {
-                let mut c = base.clone();
+                let mut c = self.study.variants[0].config.clone();
                 c.staff[..staff.len()].copy_from_slice(staff);
                 c
             })

@@ -119,22 +119,26 @@ struct Bar(ProgressBar);
 
 impl Bar {
     fn new(quiet: bool) -> Bar {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Bar(ProgressBar::with_draw_target(
-                None,
-                ProgressDrawTarget::hidden(),
-            ));
-        }
-        let bar = ProgressBar::no_length();
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} runs · {msg} · {eta} left",
-            )
+        Bar(terminal_bar(
+            quiet,
+            "{elapsed_precise} [{bar:30}] {pos}/{len} runs · {msg} · {eta} left",
+        ))
+    }
+}
+
+/// A progress display on standard error in `template`'s style; hidden when quiet or
+/// when standard error is not a terminal.
+fn terminal_bar(quiet: bool, template: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::no_length();
+    bar.set_style(
+        ProgressStyle::with_template(template)
             .expect("valid template")
             .progress_chars("=> "),
-        );
-        Bar(bar)
-    }
+    );
+    bar
 }
 
 impl Progress for Bar {
@@ -397,19 +401,11 @@ fn run_sensitivity(
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
-    let bar = if quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
-    } else {
-        let bar = ProgressBar::new(2 * ranges.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:30}] {pos}/{len} sensitivity ends · {msg} · {eta} left",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    };
+    let bar = terminal_bar(
+        quiet,
+        "{elapsed_precise} [{bar:30}] {pos}/{len} sensitivity ends · {msg} · {eta} left",
+    );
+    bar.set_length(2 * ranges.len() as u64);
     let mut ends = Vec::new();
     for range in ranges {
         let mut pair = Vec::new();

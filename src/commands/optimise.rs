@@ -2,15 +2,15 @@
 
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
-use super::{command_line, pool};
+use super::{command_line, pool, terminal_bar};
 use crate::cli::OptimiseArgs;
 use crate::error::{Error, Result};
 use crate::experiment::Study;
 use crate::optimise::{SearchProgress, confirm_seed, optimise as search};
 use crate::report::lock_report_dir;
-use crate::report::optimise::{console, rows, staffing, write};
+use crate::report::optimise::{console, first_miss, miss_words, rows, write};
 use crate::report::write::{
     Provenance, check_out_folder, check_report_dir, probe_writable, remove_leftover_temps,
     write_outputs,
@@ -22,20 +22,10 @@ struct Counter(ProgressBar);
 
 impl Counter {
     fn new(quiet: bool) -> Counter {
-        if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            return Counter(ProgressBar::with_draw_target(
-                None,
-                ProgressDrawTarget::hidden(),
-            ));
-        }
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} {spinner} {pos} candidates evaluated · {msg}",
-            )
-            .expect("valid template"),
-        );
-        Counter(bar)
+        Counter(terminal_bar(
+            quiet,
+            "{elapsed_precise} {spinner} {pos} candidates evaluated · {msg}",
+        ))
     }
 }
 
@@ -80,13 +70,13 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
         crate::report::charts::render_frontier(&dir, &table)?;
         let closest = answer
             .closest
-            .map(|i| &answer.evaluations[i])
-            .map(|e| {
+            .and_then(|i| first_miss(&table, answer.evaluations[i].number))
+            .map(|r| {
                 format!(
                     "; the closest was {} on {} ({})",
-                    staffing(&scenario, &e.staff),
-                    scenario.schedules[e.schedule].name,
-                    crate::report::optimise::miss_words(&scenario, e)
+                    r.staffing,
+                    r.schedule,
+                    miss_words(r)
                 )
             })
             .unwrap_or_default();
@@ -119,7 +109,7 @@ pub fn optimise(args: &OptimiseArgs) -> Result<ExitCode> {
     // After the run's own files: optimise.csv belongs to this search, not to the run.
     write(&dir, &table)?;
     let page = crate::report::html::write_report(&dir)?;
-    out!("{}", console(&scenario, &answer));
+    out!("{}", console(&scenario, &answer, &table));
     outln!(
         "\n{} evaluations in {elapsed:.1} s ({:.1} candidates/s); reports in {} ({})",
         answer.evaluations.len(),

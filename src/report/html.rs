@@ -226,13 +226,7 @@ fn optimised(h: &mut String, r: &Report, charts: &[ChartFile]) {
         return;
     }
     h.push_str("<h2 id=\"optimise\">The cheapest staffing that meets the targets</h2>\n");
-    let show = |row: &crate::report::rows::OptimiseRow, x: f64| {
-        if row.unit == "share" {
-            format!("{:.1} %", 100.0 * x)
-        } else {
-            crate::report::charts::duration_words(x)
-        }
-    };
+    let show = crate::report::optimise::value_words;
     let chosen: Vec<_> = r.optimise.iter().filter(|o| o.chosen).collect();
     match chosen.first() {
         Some(c) => {
@@ -267,19 +261,7 @@ fn optimised(h: &mut String, r: &Report, charts: &[ChartFile]) {
                 );
             }
             h.push_str("</table>\n");
-            // Cheaper staffings tried and rejected: each once, at its latest evaluation.
-            let cost = c.cost_per_week.value;
-            let mut seen: Vec<(String, String)> = Vec::new();
-            let mut rejected = Vec::new();
-            for o in r.optimise.iter().rev() {
-                let id = (o.schedule.clone(), o.staffing.clone());
-                if o.feasible || o.cost_per_week.value >= cost || o.holds || seen.contains(&id) {
-                    continue;
-                }
-                seen.push(id);
-                rejected.push(o);
-            }
-            rejected.sort_by(|a, b| b.cost_per_week.value.total_cmp(&a.cost_per_week.value));
+            let rejected = crate::report::optimise::rejected_cheaper(&r.optimise);
             if rejected.is_empty() {
                 h.push_str("<p>No cheaper staffing was tried and rejected.</p>\n");
             } else {

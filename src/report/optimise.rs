@@ -110,41 +110,84 @@ pub fn estimate_words(t: &Target, e: &Evaluation, i: usize) -> String {
     }
 }
 
-/// How far a rejected candidate missed: the first target that fails, in words.
-pub fn miss_words(scenario: &Scenario, e: &Evaluation) -> String {
-    let search = scenario.optimise.as_ref().expect("a search");
-    for (i, t) in search.targets.iter().enumerate() {
-        let ci = &e.estimates[i];
-        let end = cautious(t, ci);
-        if end.is_nan() {
-            return format!("{}: no such cases", t.words);
-        }
-        if !t.met_by(end) {
-            let by = match t.measure {
-                TargetMeasure::Within(_) | TargetMeasure::Missed => {
-                    format!("{:.1} points", 100.0 * (end - t.bound).abs())
-                }
-                _ => format_duration((end - t.bound).abs().round()),
-            };
-            let show = |x: f64| match t.measure {
-                TargetMeasure::Within(_) | TargetMeasure::Missed => format!("{:.1} %", 100.0 * x),
-                _ => format_duration(x.round()),
-            };
-            return format!(
-                "{} fails: CI {} {} {} {}, short by {by}",
-                t.words,
-                if t.at_least { "low" } else { "high" },
-                show(end),
-                if t.at_least { "<" } else { ">" },
-                show(t.bound),
-            );
+/// A row's value in words: `94.6 %` for a share, `3.5 h` for minutes.
+pub fn value_words(row: &OptimiseRow, x: f64) -> String {
+    if row.unit == "share" {
+        format!("{:.1} %", 100.0 * x)
+    } else {
+        crate::report::charts::duration_words(x)
+    }
+}
+
+/// The first target of evaluation `evaluation` that fails at the cautious end of its
+/// CI (or has no cases), if any.
+pub fn first_miss(rows: &[OptimiseRow], evaluation: usize) -> Option<&OptimiseRow> {
+    rows.iter().find(|r| r.evaluation == evaluation && !r.holds)
+}
+
+/// How far a target's row missed, in words: `<target> fails: CI low 94.6 % < 95.0 %,
+/// short by 0.4 points`.
+pub fn miss_words(row: &OptimiseRow) -> String {
+    let low = row.bound_kind == "at_least";
+    let end = if low {
+        row.ci95_low.value
+    } else {
+        row.ci95_high.value
+    };
+    if end.is_nan() {
+        return format!("{}: no such cases", row.target);
+    }
+    let gap = (end - row.bound.value).abs();
+    let by = if row.unit == "share" {
+        format!("{:.1} points", 100.0 * gap)
+    } else {
+        crate::report::charts::duration_words(gap)
+    };
+    format!(
+        "{} fails: CI {} {} {} {}, short by {by}",
+        row.target,
+        if low { "low" } else { "high" },
+        value_words(row, end),
+        if low { "<" } else { ">" },
+        value_words(row, row.bound.value),
+    )
+}
+
+/// The staffings cheaper than the chosen one that the search tried and rejected, each
+/// once (its latest evaluation, its first failing target), most expensive first.
+pub fn rejected_cheaper(rows: &[OptimiseRow]) -> Vec<&OptimiseRow> {
+    let Some(cost) = rows
+        .iter()
+        .find(|r| r.chosen)
+        .map(|r| r.cost_per_week.value)
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<&OptimiseRow> = Vec::new();
+    for r in rows
+        .iter()
+        .filter(|r| !r.feasible && !r.holds && r.cost_per_week.value < cost)
+    {
+        match out
+            .iter_mut()
+            .find(|o| o.schedule == r.schedule && o.staffing == r.staffing)
+        {
+            Some(o) if o.evaluation < r.evaluation => *o = r,
+            Some(_) => {}
+            None => out.push(r),
         }
     }
-    "every target holds".into()
+    out.sort_by(|a, b| {
+        b.cost_per_week
+            .value
+            .total_cmp(&a.cost_per_week.value)
+            .then(a.evaluation.cmp(&b.evaluation))
+    });
+    out
 }
 
 /// The answer in a few lines, for the console.
-pub fn console(scenario: &Scenario, answer: &Answer) -> String {
+pub fn console(scenario: &Scenario, answer: &Answer, rows: &[OptimiseRow]) -> String {
     let search = scenario.optimise.as_ref().expect("a search");
     let mut s = String::new();
     let searched = answer
@@ -173,19 +216,19 @@ pub fn console(scenario: &Scenario, answer: &Answer) -> String {
             for (i, t) in search.targets.iter().enumerate() {
                 s.push_str(&format!("  {:<48} {}\n", t.words, estimate_words(t, c, i)));
             }
-            let rejected = answer.rejected_cheaper(3);
+            let rejected = rejected_cheaper(rows);
             if rejected.is_empty() {
                 s.push_str("No cheaper staffing was tried and rejected.\n");
             } else {
                 s.push_str("Cheaper staffings tried and rejected:\n");
-                for e in rejected {
+                for r in rejected.into_iter().take(3) {
                     s.push_str(&format!(
                         "  {} on {} ({:.0} analyst-hours/week, {} replications): {}\n",
-                        staffing(scenario, &e.staff),
-                        scenario.schedules[e.schedule].name,
-                        e.analyst_hours,
-                        e.replications,
-                        miss_words(scenario, e)
+                        r.staffing,
+                        r.schedule,
+                        r.analyst_hours_per_week.value,
+                        r.replications,
+                        miss_words(r)
                     ));
                 }
             }

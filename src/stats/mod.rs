@@ -753,8 +753,9 @@ pub fn run_kept_bytes(setup: &RunSetup) -> u64 {
     let weeks = (setup.horizon / crate::scenario::units::WEEK).ceil() as u64;
     // Per scope and severity (the classes, then all): counts, sums and the figures.
     let figures = 3 * (setup.classes as u64 + 1) * (2 * sla + 400);
-    // Twice the fields' sizes: allocations round up and vectors keep spare room
-    // (calibrated on the founders' study at 200 replications: 25 kB a run measured).
+    // Twice the fields' sizes: allocations round up and vectors keep spare room (the
+    // founders' study at 200 replications peaked at 169 MB, about 25 kB a run beyond its
+    // fixed costs).
     2 * (figures
         + 2 * weeks * 48
         + setup.windows.len() as u64 * (100 + sla)

@@ -5,44 +5,143 @@ use crate::experiment::{RunResult, Study};
 use crate::report::rows::{IncidentRow, Num, RunRow};
 use crate::report::write::rfc3339;
 use crate::schedule::Horizon;
-use crate::stats::{Metric, Scope};
+use hdrhistogram::Histogram;
+
+use crate::stats::{ClassStats, Metric, RunStats, Scope};
 
 use super::summary::cell_key;
+
+/// One run's summaries per scope (in [`Scope::ALL`] order) and severity (the classes,
+/// then `all`), without histograms, each with its alert → response median, 90th and
+/// 95th percentiles (seconds; NaN if none responded): all that the run's figures and its
+/// `runs.csv` rows read.
+pub struct RunDigest {
+    /// Per scope, per severity.
+    pub severities: [Vec<(ClassStats, [f64; 3])>; 3],
+    /// `all` of scope `all` summed scope by scope (members' classes, then
+    /// non-members'), as `runs.csv` sums it; `severities` sums it class by class (each
+    /// class's members and non-members together), as the figures do. Means differ in
+    /// their last bits between the two orders, and the outputs keep both.
+    pub all_by_scope: ClassStats,
+}
+
+impl RunDigest {
+    /// Digests a run: counts and sums merged without histograms, and the alert →
+    /// response histogram merged once per severity for its quantiles.
+    pub fn of(stats: &RunStats) -> RunDigest {
+        let bare = stats.without_histograms();
+        let sum_histograms = |parts: &mut dyn Iterator<Item = &Histogram<u32>>| {
+            let mut sum = parts.next().expect("at least one class").clone();
+            for h in parts {
+                sum.add(h).expect("growing histograms take any value");
+            }
+            sum
+        };
+        let members_all = sum_histograms(&mut stats.members.iter().map(a2r));
+        let non_members_all = sum_histograms(&mut stats.non_members.iter().map(a2r));
+        let both_all = sum_histograms(&mut [&members_all, &non_members_all].into_iter());
+        let with_quantiles = |c: ClassStats, h: &Histogram<u32>| {
+            let q = if c.responded == 0 {
+                [f64::NAN; 3]
+            } else {
+                let mut q = h.value_at_quantiles([0.5, 0.9, 0.95]).map(|v| v as f64);
+                [0, 1, 2].map(|_| q.next().expect("three quantiles"))
+            };
+            (c, q)
+        };
+        let scope = |classes: &[ClassStats], full: &[ClassStats], all: &Histogram<u32>| {
+            classes
+                .iter()
+                .zip(full)
+                .map(|(c, f)| with_quantiles(c.clone(), a2r(f)))
+                .chain([with_quantiles(merged(classes), all)])
+                .collect::<Vec<_>>()
+        };
+        let both: Vec<ClassStats> = bare
+            .members
+            .iter()
+            .zip(&bare.non_members)
+            .map(|(m, n)| merged([m.clone(), n.clone()].as_slice()))
+            .collect();
+        let mut both_rows: Vec<(ClassStats, [f64; 3])> = both
+            .into_iter()
+            .zip(stats.members.iter().zip(&stats.non_members))
+            .map(|(c, (m, n))| {
+                let h = sum_histograms(&mut [a2r(m), a2r(n)].into_iter());
+                with_quantiles(c, &h)
+            })
+            .collect();
+        let both_classes: Vec<ClassStats> = both_rows.iter().map(|(c, _)| c.clone()).collect();
+        both_rows.push(with_quantiles(merged(&both_classes), &both_all));
+        let by_scope: Vec<ClassStats> = bare
+            .members
+            .iter()
+            .chain(&bare.non_members)
+            .cloned()
+            .collect();
+        RunDigest {
+            severities: [
+                scope(&bare.members, &stats.members, &members_all),
+                scope(&bare.non_members, &stats.non_members, &non_members_all),
+                both_rows,
+            ],
+            all_by_scope: merged(&by_scope),
+        }
+    }
+}
+
+/// A summary's alert → response histogram.
+fn a2r(c: &ClassStats) -> &Histogram<u32> {
+    &c.histograms[Metric::AlertToResponse.index()]
+}
+
+/// Summaries merged in order (the first, then each of the others added to it).
+fn merged(parts: &[ClassStats]) -> ClassStats {
+    let mut all = parts[0].clone();
+    for c in &parts[1..] {
+        all.merge(c);
+    }
+    all
+}
 
 /// `runs.csv`: per (schedule, agencies, replication, severity incl. `all`): counts, the
 /// mean of every metric in minutes, alert → response p50/p90/p95 and SLA shares.
 pub fn run_rows(study: &Study, results: &[RunResult]) -> Vec<RunRow> {
+    results
+        .iter()
+        .flat_map(|r| digest_rows(study, r, &RunDigest::of(&r.stats)))
+        .collect()
+}
+
+/// The `runs.csv` rows of run `r`, from its digest.
+pub fn digest_rows(study: &Study, r: &RunResult, digest: &RunDigest) -> Vec<RunRow> {
     let s = &study.scenario;
-    let mut rows = Vec::new();
     let slas = s.experiment.sla.len();
-    for r in results {
-        for scope in Scope::ALL {
-            let classes = r.stats.classes(scope);
-            let all = r.stats.scope(scope);
-            let severities = classes
-                .iter()
-                .zip(&s.incidents.classes)
-                .map(|(c, class)| (class.name.as_str(), c))
-                .chain([("all", &all)]);
-            for (severity, c) in severities {
-                rows.push(RunRow {
-                    key: cell_key(study, r.variant, r.cell),
-                    replication: r.replication,
-                    scope: scope.name().to_string(),
-                    severity: severity.to_string(),
-                    n: c.n,
-                    missed: c.missed,
-                    open: c.open,
-                    responded: c.responded,
-                    means: Metric::ALL.map(|m| Num::minutes(c.mean(m))),
-                    alert_to_response: [0.5, 0.9, 0.95]
-                        .map(|q| Num::minutes(c.quantile(Metric::AlertToResponse, q))),
-                    within: (0..slas)
-                        .map(|i| Num::share(c.share_within(i)))
-                        .chain((0..slas).map(|i| Num::share(c.signal_share_within(i))))
-                        .collect(),
-                });
-            }
+    let mut rows = Vec::new();
+    for (scope, severities) in Scope::ALL.into_iter().zip(&digest.severities) {
+        let names = s.incidents.classes.iter().map(|c| c.name.as_str());
+        for (severity, (c, q)) in names.chain(["all"]).zip(severities) {
+            let c = if scope == Scope::All && severity == "all" {
+                &digest.all_by_scope
+            } else {
+                c
+            };
+            rows.push(RunRow {
+                key: cell_key(study, r.variant, r.cell),
+                replication: r.replication,
+                scope: scope.name().to_string(),
+                severity: severity.to_string(),
+                n: c.n,
+                missed: c.missed,
+                open: c.open,
+                responded: c.responded,
+                means: Metric::ALL.map(|m| Num::minutes(c.mean(m))),
+                alert_to_response: q.map(Num::minutes),
+                within: (0..slas)
+                    .map(|i| Num::share(c.share_within(i)))
+                    .chain((0..slas).map(|i| Num::share(c.signal_share_within(i))))
+                    .collect(),
+            });
         }
     }
     rows

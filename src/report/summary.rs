@@ -10,7 +10,7 @@ use crate::report::rows::{
     CellKey, CompareRow, CountKey, DeskRow, DistributionRow, LoadRow, Num, RunRow, SummaryRow,
     WeeklyRow, sla_label,
 };
-use crate::report::runs::run_rows;
+use crate::report::runs::{RunDigest, digest_rows};
 use crate::report::verdict::Verdict;
 use crate::scenario::units::{HOUR, TimeOfDay, WEEK, Weekdays};
 use crate::schedule::{Horizon, IntervalKind};
@@ -34,13 +34,14 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn of(c: &ClassStats) -> Figures {
+    /// A run's figures from a summary and its alert → response [p50, p90, p95].
+    fn of(c: &ClassStats, quantiles: &[f64; 3]) -> Figures {
         let slas = c.within.len();
         Figures {
             n: c.n,
             means: Metric::ALL.map(|m| c.mean(m)),
-            p50: c.quantile(Metric::AlertToResponse, 0.5),
-            p95: c.quantile(Metric::AlertToResponse, 0.95),
+            p50: quantiles[0],
+            p95: quantiles[2],
             missed: c.missed_share(),
             open: c.open_share(),
             responded: c.responded_share(),
@@ -114,16 +115,6 @@ pub fn scope_index(scope: Scope) -> usize {
         .iter()
         .position(|&s| s == scope)
         .expect("a scope")
-}
-
-/// Merges summaries into one.
-fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
-    let mut parts = parts.into_iter();
-    let mut all = parts.next().expect("at least one summary").clone();
-    for c in parts {
-        all.merge(c);
-    }
-    all
 }
 
 impl CellResults {
@@ -214,25 +205,12 @@ impl<'a> Pool<'a> {
     /// Adds one finished run.
     pub fn add(&self, r: &RunResult) {
         let st = &r.stats;
-        let classes = st.members.len();
-        let mut figures: [Vec<Figures>; 3] = Default::default();
-        // The same merges, in the same order, as the report always made: the figures
-        // are sums of floating-point means, which the order could change.
-        let all_scope: Vec<ClassStats> = st
-            .members
-            .iter()
-            .zip(&st.non_members)
-            .map(|(m, n)| merged([m, n]))
-            .collect();
-        for (i, per_class) in [&st.members, &st.non_members, &all_scope]
-            .into_iter()
-            .enumerate()
-        {
-            let total = merged(per_class.iter());
-            figures[i] = per_class.iter().chain([&total]).map(Figures::of).collect();
-        }
-        debug_assert_eq!(figures[0].len(), classes + 1);
-        let rows = run_rows(self.study, std::slice::from_ref(r));
+        let digest = RunDigest::of(st);
+        let figures: [Vec<Figures>; 3] = digest
+            .severities
+            .each_ref()
+            .map(|severities| severities.iter().map(|(c, q)| Figures::of(c, q)).collect());
+        let rows = digest_rows(self.study, r, &digest);
         let kept = RunResult {
             variant: r.variant,
             cell: r.cell,

@@ -296,7 +296,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let cells = pooled.finish();
     let elapsed = started.elapsed();
     let provenance = Provenance::new(&study, args.file.as_deref(), command_line());
-    let brief = write_outputs(&study, &cells, &dir, &provenance)?;
+    let brief = pool.install(|| write_outputs(&study, &cells, &dir, &provenance))?;
     if args.trace {
         write_trace(
             &study,
@@ -323,7 +323,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     // The charts are drawn from the CSV files: the pooled histograms can go first.
     drop(cells);
     crate::report::give_back_freed_memory();
-    crate::report::html::write_report(&dir)?;
+    pool.install(|| crate::report::html::write_report(&dir))?;
     out!("{}", brief.console());
     if !ranges.is_empty() {
         outln!("\nWhich estimates matter ([[sensitivity]], sensitivity.csv, tornado.png):");

@@ -262,24 +262,58 @@ impl Report {
                 .map(|n| n.to_string())
                 .collect(),
         };
-        report.compare = report.read::<CompareRow>("compare.csv", CompareRow::COLUMNS)?;
-        report.decision = report.read::<DecisionRow>("decision.csv", DecisionRow::COLUMNS)?;
-        report.increments = report.read::<IncrementRow>("increments.csv", IncrementRow::COLUMNS)?;
-        report.warnings = report.read::<WarningRow>("warnings.csv", WarningRow::COLUMNS)?;
-        report.findings = report
-            .read::<FindingRow>("findings.csv", FindingRow::COLUMNS)?
-            .into_iter()
-            .map(|f| f.finding)
-            .collect();
-        report.outages = report.read::<OutageRow>("outages.csv", OutageRow::COLUMNS)?;
-        report.variants_csv = report.read::<VariantRow>("variants.csv", VariantRow::COLUMNS)?;
-        report.unmatched = report.read::<UnmatchedRow>("unmatched.csv", UnmatchedRow::COLUMNS)?;
-        report.optimise = report.read::<OptimiseRow>("optimise.csv", OptimiseRow::COLUMNS)?;
-        report.sensitivity =
-            report.read::<SensitivityRow>("sensitivity.csv", SensitivityRow::COLUMNS)?;
-        // runs.csv is not drawn, but a damaged one is reported here too.
-        report.read::<RunRow>("runs.csv", &RunRow::columns())?;
-        for row in report.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)? {
+        // The files are independent: read them side by side.
+        let (mut compare, mut decision, mut increments, mut warnings, mut findings) =
+            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
+        let (mut outages, mut variants_csv, mut unmatched, mut optimise, mut sensitivity) =
+            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
+        let (mut runs, mut distribution, mut weekly, mut desks, mut load, mut coverage) = (
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+        );
+        let r = &report;
+        rayon::scope(|s| {
+            s.spawn(|_| compare = r.read::<CompareRow>("compare.csv", CompareRow::COLUMNS));
+            s.spawn(|_| {
+                decision = r.read::<DecisionRow>("decision.csv", DecisionRow::COLUMNS);
+                increments = r.read::<IncrementRow>("increments.csv", IncrementRow::COLUMNS);
+                warnings = r.read::<WarningRow>("warnings.csv", WarningRow::COLUMNS);
+                findings = r.read::<FindingRow>("findings.csv", FindingRow::COLUMNS);
+                outages = r.read::<OutageRow>("outages.csv", OutageRow::COLUMNS);
+                variants_csv = r.read::<VariantRow>("variants.csv", VariantRow::COLUMNS);
+                unmatched = r.read::<UnmatchedRow>("unmatched.csv", UnmatchedRow::COLUMNS);
+                optimise = r.read::<OptimiseRow>("optimise.csv", OptimiseRow::COLUMNS);
+                sensitivity = r.read::<SensitivityRow>("sensitivity.csv", SensitivityRow::COLUMNS);
+            });
+            // runs.csv is not drawn, but a damaged one is reported here too.
+            s.spawn(|_| runs = r.read::<RunRow>("runs.csv", &RunRow::columns()));
+            s.spawn(|_| {
+                distribution =
+                    r.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)
+            });
+            s.spawn(|_| weekly = r.read::<WeeklyRow>("weekly.csv", WeeklyRow::COLUMNS));
+            s.spawn(|_| {
+                desks = r.read::<DeskRow>("desks.csv", DeskRow::COLUMNS);
+                load = r.read::<LoadRow>("load.csv", LoadRow::COLUMNS);
+            });
+            s.spawn(|_| coverage = r.read::<CoverageRow>("coverage.csv", CoverageRow::COLUMNS));
+        });
+        report.compare = compare?;
+        report.decision = decision?;
+        report.increments = increments?;
+        report.warnings = warnings?;
+        report.findings = findings?.into_iter().map(|f| f.finding).collect();
+        report.outages = outages?;
+        report.variants_csv = variants_csv?;
+        report.unmatched = unmatched?;
+        report.optimise = optimise?;
+        report.sensitivity = sensitivity?;
+        runs?;
+        for row in distribution? {
             if row.severity == "all" && row.scope == "members" {
                 report
                     .distribution
@@ -289,7 +323,7 @@ impl Report {
             }
         }
         let first = report.focus_variant();
-        for row in report.read::<WeeklyRow>("weekly.csv", WeeklyRow::COLUMNS)? {
+        for row in weekly? {
             if row.key.variant() != first || row.scope != "members" {
                 continue;
             }
@@ -299,7 +333,7 @@ impl Report {
                 .or_default()
                 .push(row);
         }
-        for row in report.read::<DeskRow>("desks.csv", DeskRow::COLUMNS)? {
+        for row in desks? {
             report.desks.entry(row.key).or_default().push((
                 row.agency,
                 [
@@ -311,7 +345,7 @@ impl Report {
                 .map(|n| n.value),
             ));
         }
-        for row in report.read::<LoadRow>("load.csv", LoadRow::COLUMNS)? {
+        for row in load? {
             if let Some(slot) = report
                 .arrivals
                 .entry(row.key.clone())
@@ -332,8 +366,7 @@ impl Report {
                 *slot = row.triage_starts_per_day.value;
             }
         }
-        let coverage = report.read::<CoverageRow>("coverage.csv", CoverageRow::COLUMNS)?;
-        report.read_coverage(coverage)?;
+        report.read_coverage(coverage?)?;
         Ok(report)
     }
 

@@ -351,9 +351,14 @@ pub fn summary_rows(study: &Study, cells: &[CellResults]) -> Vec<SummaryRow> {
                                within: bool| {
                     let [mean, ci95_low, ci95_high] =
                         ci_nums(ci, scale, if unit == "share" { 6 } else { 4 });
-                    let [p50, p90, p95, p99] = [0.5, 0.9, 0.95, 0.99].map(|q| {
-                        Num::minutes(quantiles.map_or(f64::NAN, |m| pooled.quantile(m, q)))
-                    });
+                    let [p50, p90, p95, p99] = match quantiles {
+                        Some(m) => {
+                            let q = pooled.quantiles(m, &[0.5, 0.9, 0.95, 0.99]);
+                            [q[0], q[1], q[2], q[3]]
+                        }
+                        None => [f64::NAN; 4],
+                    }
+                    .map(Num::minutes);
                     rows.push(SummaryRow {
                         key: key(study, c),
                         scope: scope.name().to_string(),
@@ -672,15 +677,14 @@ pub fn distribution_rows(study: &Study, cells: &[CellResults]) -> Vec<Distributi
                 if pooled.responded == 0 {
                     continue;
                 }
-                for &q in &qs {
+                let values = pooled.quantiles(Metric::AlertToResponse, &qs);
+                for (&q, v) in qs.iter().zip(values) {
                     rows.push(DistributionRow {
                         key: key(study, c),
                         scope: scope.name().to_string(),
                         severity: severity.clone(),
                         quantile: Num::new(q, 3),
-                        alert_to_response: Num::minutes(
-                            pooled.quantile(Metric::AlertToResponse, q),
-                        ),
+                        alert_to_response: Num::minutes(v),
                     });
                 }
             }

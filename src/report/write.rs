@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::experiment::{RunResult, Study};
@@ -272,100 +273,135 @@ pub fn write_outputs(
     let brief = brief(study, cells, &decisions, &increments, &outages, warnings);
     let layout = layout(study);
     let plain = Layout::default();
-    let tables = [
+    // The tables are independent: each is made and written on its own thread, beside
+    // the coverage, the largest.
+    type Table<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
+    let tables: Vec<Table> = vec![
         (
             "decision.csv",
-            to_csv(
-                &layout.header(DecisionRow::COLUMNS),
-                decision_rows(study, &decisions),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(DecisionRow::COLUMNS),
+                    decision_rows(study, &decisions),
+                )
+            }),
         ),
         (
             "increments.csv",
-            to_csv(
-                &layout.header(IncrementRow::COLUMNS),
-                increment_rows(study, &increments),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(IncrementRow::COLUMNS),
+                    increment_rows(study, &increments),
+                )
+            }),
         ),
         (
             "outages.csv",
-            to_csv(
-                &layout.header(OutageRow::COLUMNS),
-                outage_rows(study, cells, &outages),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(OutageRow::COLUMNS),
+                    outage_rows(study, cells, &outages),
+                )
+            }),
         ),
         (
             "warnings.csv",
-            to_csv(&plain.header(WarningRow::COLUMNS), brief.warnings.iter()),
+            Box::new(|| to_csv(&plain.header(WarningRow::COLUMNS), brief.warnings.iter())),
         ),
         (
             "findings.csv",
-            to_csv(
-                &plain.header(FindingRow::COLUMNS),
-                brief
-                    .findings
-                    .iter()
-                    .map(|f| FindingRow { finding: f.clone() }),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &plain.header(FindingRow::COLUMNS),
+                    brief
+                        .findings
+                        .iter()
+                        .map(|f| FindingRow { finding: f.clone() }),
+                )
+            }),
         ),
         (
             "runs.csv",
-            to_csv(
-                &layout.header(&RunRow::columns()),
-                cells.iter().flat_map(|c| &c.run_rows),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(&RunRow::columns()),
+                    cells.iter().flat_map(|c| &c.run_rows),
+                )
+            }),
         ),
         (
             "summary.csv",
-            to_csv(
-                &layout.header(SummaryRow::COLUMNS),
-                summary_rows(study, cells),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(SummaryRow::COLUMNS),
+                    summary_rows(study, cells),
+                )
+            }),
         ),
         (
             "compare.csv",
-            to_csv(
-                &layout.header(CompareRow::COLUMNS),
-                compare_rows(study, cells, &comparisons),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(CompareRow::COLUMNS),
+                    compare_rows(study, cells, &comparisons),
+                )
+            }),
         ),
         (
             "distribution.csv",
-            to_csv(
-                &layout.header(DistributionRow::COLUMNS),
-                distribution_rows(study, cells),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(DistributionRow::COLUMNS),
+                    distribution_rows(study, cells),
+                )
+            }),
         ),
         (
             "weekly.csv",
-            to_csv(
-                &layout.header(WeeklyRow::COLUMNS),
-                weekly_rows(study, cells),
-            ),
+            Box::new(|| {
+                to_csv(
+                    &layout.header(WeeklyRow::COLUMNS),
+                    weekly_rows(study, cells),
+                )
+            }),
         ),
         (
             "desks.csv",
-            to_csv(&layout.header(DeskRow::COLUMNS), desk_rows(study, cells)),
+            Box::new(|| to_csv(&layout.header(DeskRow::COLUMNS), desk_rows(study, cells))),
         ),
         (
             "load.csv",
-            to_csv(&layout.header(LoadRow::COLUMNS), load_rows(study, cells)),
+            Box::new(|| to_csv(&layout.header(LoadRow::COLUMNS), load_rows(study, cells))),
         ),
     ];
-    for (name, bytes) in tables {
-        write_atomic(&dir.join(name), &bytes)?;
-    }
-    // The coverage grows with the horizon: stream it, one cell at a time.
     let horizon = Horizon::of(&study.scenario);
-    write_atomic_with(&dir.join("coverage.csv"), |w| {
-        write_rows::<CoverageRow>(w, Some(&Layout::default().header(CoverageRow::COLUMNS)), [])?;
-        for cell in &study.cells {
-            let name = &study.scenario.schedules[cell.schedule].name;
-            let rows = coverage_rows(&study.scenario, name, cell.k, &cell.plan.coverage, &horizon);
-            write_rows(w, None, rows)?;
-        }
-        Ok(())
-    })?;
+    let (written, coverage) = rayon::join(
+        || {
+            tables
+                .par_iter()
+                .try_for_each(|(name, make)| write_atomic(&dir.join(name), &make()))
+        },
+        // The coverage grows with the horizon: stream it, one cell at a time.
+        || {
+            write_atomic_with(&dir.join("coverage.csv"), |w| {
+                write_rows::<CoverageRow>(
+                    w,
+                    Some(&Layout::default().header(CoverageRow::COLUMNS)),
+                    [],
+                )?;
+                for cell in &study.cells {
+                    let name = &study.scenario.schedules[cell.schedule].name;
+                    let rows =
+                        coverage_rows(&study.scenario, name, cell.k, &cell.plan.coverage, &horizon);
+                    write_rows(w, None, rows)?;
+                }
+                Ok(())
+            })
+        },
+    );
+    drop(tables);
+    written?;
+    coverage?;
     let json = serde_json::to_string_pretty(provenance)
         .map_err(|e| Error::System(format!("cannot encode run.json: {e}")))?;
     write_atomic(&dir.join("run.json"), json.as_bytes())?;

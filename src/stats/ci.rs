@@ -34,7 +34,17 @@ impl MeanCi {
 
 /// The 97.5 % quantile of Student's t with `df` degrees of freedom.
 pub fn t_975(df: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
+    // A report asks for the same few degrees of freedom thousands of times, and each
+    // inversion is a numerical search: remember them.
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<usize, f64>> =
+            std::cell::RefCell::default();
+    }
+    KNOWN.with_borrow_mut(|known| {
+        *known.entry(df).or_insert_with(|| {
+            StudentsT::new(0.0, 1.0, df as f64).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
+        })
+    })
 }
 
 /// Mean and Student-t 95 % CI of independent replications (NaN values ignored).

@@ -383,6 +383,19 @@ impl Pooled {
         }
     }
 
+    /// Quantiles `qs` (ascending) of metric `m`, as [`Pooled::quantile`] reads each, in
+    /// one walk over the histogram.
+    pub fn quantiles(&self, m: Metric, qs: &[f64]) -> Vec<f64> {
+        debug_assert!(qs.is_sorted());
+        if self.responded == 0 {
+            return vec![f64::NAN; qs.len()];
+        }
+        self.histograms[m.index()]
+            .value_at_quantiles(qs.iter().copied())
+            .map(|v| v as f64)
+            .collect()
+    }
+
     fn share(&self, count: u64) -> f64 {
         if self.n == 0 {
             f64::NAN

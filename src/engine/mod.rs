@@ -350,11 +350,16 @@ impl EventKind {
     }
 }
 
-/// A queued event. Its order is one packed integer: time, then kind, then a sequence
-/// number that keeps equal times first in, first out (and the run deterministic).
+/// A queued event. Its order is time, then kind, then a sequence number that keeps
+/// equal times first in, first out (and the run deterministic): two words compared in
+/// turn, so that an event takes 24 bytes rather than the 32 of a `u128` key (aligned to
+/// 16), which makes the heap's moves cheaper.
 #[derive(Debug, Clone, Copy)]
 struct Event {
-    key: u128,
+    /// [`time_key`] of the event's time.
+    time: u64,
+    /// Kind in the top two bits, sequence number below.
+    tail: u64,
     /// Case slot.
     subject: u32,
     /// Desk (handoff) or case version (service done).
@@ -363,8 +368,10 @@ struct Event {
 
 impl Event {
     fn new(time: f64, kind: EventKind, seq: u64, subject: u32, extra: u32) -> Event {
+        debug_assert!(seq < 1 << 62);
         Event {
-            key: u128::from(time_key(time)) << 64 | u128::from(kind as u8) << 62 | u128::from(seq),
+            time: time_key(time),
+            tail: u64::from(kind as u8) << 62 | seq,
             subject,
             extra,
         }
@@ -372,16 +379,13 @@ impl Event {
 
     /// (time bits, kind): what decides the order against a boundary.
     fn order(&self) -> (u64, EventKind) {
-        (
-            (self.key >> 64) as u64,
-            EventKind::from_bits((self.key >> 62) as u8),
-        )
+        (self.time, EventKind::from_bits((self.tail >> 62) as u8))
     }
 }
 
 impl PartialEq for Event {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        (self.time, self.tail) == (other.time, other.tail)
     }
 }
 
@@ -395,7 +399,7 @@ impl PartialOrd for Event {
 
 impl Ord for Event {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
+        (self.time, self.tail).cmp(&(other.time, other.tail))
     }
 }
 
@@ -758,26 +762,29 @@ impl<'a, S: Sink> Simulation<'a, S> {
     }
 
     fn service_done(&mut self, now: f64, slot: u32, version: u32) {
-        let case = self.cases[slot as usize];
+        let case = &self.cases[slot as usize];
         if case.version != version {
             return; // preempted or transferred since this completion was planned
         }
         let d = usize::from(case.desk.expect("a case in triage is at a desk"));
+        let service_start = case.service_start;
         let serving = &mut self.desks[d].serving;
         let pos = serving
             .iter()
             .position(|&s| s == slot)
             .expect("a case in service is listed");
         serving.swap_remove(pos);
-        self.totals.busy_secs[d] += now - case.service_start;
+        self.totals.busy_secs[d] += now - service_start;
         self.totals.triaged[d] += 1;
+        self.finish_case(now, slot, d);
         self.free.push(slot);
-        self.finish_case(now, &case, d);
         self.start_work(now, d);
     }
 
-    /// Triage is done at desk `d`: referral, desk and police follow without contention.
-    fn finish_case(&mut self, now: f64, case: &Case, d: usize) {
+    /// Triage of case `slot` is done at desk `d`: referral, desk and police follow
+    /// without contention. (The case is read in place: it is large.)
+    fn finish_case(&mut self, now: f64, slot: u32, d: usize) {
+        let case = &self.cases[slot as usize];
         let inc = &case.incident;
         let member = inc
             .jurisdiction

@@ -298,13 +298,24 @@ impl Dist {
     /// Draws one value, in seconds.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // Constants are most of an incident's quantities: answered inline, without the
+        // call the random forms take.
         match self {
             Dist::Const(v) => *v,
+            Dist::Never => f64::INFINITY,
+            _ => self.sample_random(rng),
+        }
+    }
+
+    /// [`Dist::sample`] of a random form.
+    fn sample_random<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
             Dist::Exp(d, _) => d.sample(rng),
             Dist::LogNormal(d, _, _) => d.sample(rng),
             Dist::Uniform(d, _, _) => d.sample(rng),
             Dist::Gamma(d, _, _) => d.sample(rng),
             Dist::Weibull(d, _, _) => d.sample(rng),
+            Dist::Const(v) => *v,
             Dist::Never => f64::INFINITY,
         }
     }

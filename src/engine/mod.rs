@@ -11,7 +11,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::incidents::{Incident, handoff_delay};
-use crate::scenario::units::Dist;
+use crate::scenario::units::{Dist, whole_units};
 use crate::scenario::{Desk, DetectScaling, Discipline, InProgress, Route, Scenario};
 use crate::schedule::{Coverage, desk_hours};
 use queue::{CaseKey, DeskQueue};
@@ -292,7 +292,10 @@ impl CellPlan {
         if i >= c.masks.len() {
             return f64::INFINITY;
         }
-        (c.starts[i] + (target - self.covered_before[i]) / self.rate[i]).max(signal)
+        // Dividing by a rate of 1 (one watcher) changes nothing: skipped, as it is slow.
+        let rate = self.rate[i];
+        let left = target - self.covered_before[i];
+        (c.starts[i] + if rate == 1.0 { left } else { left / rate }).max(signal)
     }
 
     /// When agency `j`'s desk accepts a referral arriving at `t` (`t` itself if open).
@@ -755,7 +758,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             case.service_start = now;
             let (end, version) = (now + case.remaining, case.version);
             self.desks[d].serving.push(slot);
-            let hour = ((now / 3600.0) as u64 % 24) as usize;
+            let hour = (whole_units(now, 3600) % 24) as usize;
             self.totals.starts_by_hour[d][hour] += 1;
             self.push(end, EventKind::ServiceDone, slot, version);
         }

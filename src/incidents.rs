@@ -543,7 +543,9 @@ impl IncidentFactory {
     /// not fixed by a recorded trace comes from its own stream (see [`QuantityRng`]), so
     /// each incident's draws are the same in every cell, and a quantity's draws do not
     /// depend on the distributions of the others.
-    #[inline]
+    // Always inlined: a synthetic stream passes no fixed draws, and inlined the checks
+    // for them fold away.
+    #[inline(always)]
     fn draw(
         &self,
         draws: u64,

@@ -543,15 +543,19 @@ impl<'a, S: Sink> Simulation<'a, S> {
     pub fn advance(&mut self, incidents: &[Incident], first: u32, until: f64) {
         let horizon = self.config.horizon;
         let mut next = 0usize;
-        loop {
-            let boundary_time = self
+        // The next boundary changes only when one is handled: looked up then.
+        let next_boundary = |sim: &Self| {
+            let time = sim
                 .plan
                 .coverage
                 .starts
-                .get(self.next_boundary)
+                .get(sim.next_boundary)
                 .copied()
                 .unwrap_or(f64::INFINITY);
-            let boundary = (time_key(boundary_time.min(f64::MAX)), EventKind::Boundary);
+            (time, (time_key(time.min(f64::MAX)), EventKind::Boundary))
+        };
+        let (mut boundary_time, mut boundary) = next_boundary(self);
+        loop {
             let event = self.events.peek().map(|Reverse(e)| e.order());
             let take_event = matches!(event, Some(e) if e < boundary);
             let now = if take_event {
@@ -589,6 +593,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 let mask = self.plan.coverage.masks[self.next_boundary];
                 self.boundary(now, mask);
                 self.next_boundary += 1;
+                (boundary_time, boundary) = next_boundary(self);
             }
         }
     }

@@ -35,8 +35,16 @@ pub fn whole_units(t: f64, unit: u64) -> u64 {
     if secs % unit != unit - 1 {
         secs / unit
     } else {
-        (t / unit as f64) as u64
+        float_quotient(t, unit)
     }
+}
+
+/// The rare case of [`whole_units`], out of line: inlined, the compiler computes the
+/// division on every call to select between the two.
+#[cold]
+#[inline(never)]
+fn float_quotient(t: f64, unit: u64) -> u64 {
+    (t / unit as f64) as u64
 }
 
 const DURATION_FORMS: &str = "a number with a unit: s, m (or min), h, d or w, e.g. \"90s\", \"15m\", \"2h\", \"1.5d\", or \"0\"";

@@ -700,7 +700,11 @@ impl Sink for RunStats {
                 week.alert_to_response += a2r;
                 week.detect += outcome.detect;
                 c.responded += 1;
-                let values = Metric::ALL.map(|m| m.value(incident, outcome));
+                // A plain loop: `Metric::ALL.map` was left as a call.
+                let mut values = [0.0; Metric::COUNT];
+                for (v, m) in values.iter_mut().zip(Metric::ALL) {
+                    *v = m.value(incident, outcome);
+                }
                 let zeros = &mut self.zeros[scope][class];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;

@@ -258,7 +258,8 @@ impl CellPlan {
     /// [`CellPlan::alert_time`] with a cursor: `hint` is a segment at or before the
     /// signal's and is moved to it, so a run over signals in order walks the timeline
     /// instead of searching it.
-    #[inline]
+    // Always inlined: it runs once per incident, mostly through its first branch.
+    #[inline(always)]
     pub fn alert_time_from(&self, signal: f64, effort: f64, hint: &mut usize) -> f64 {
         let c = &self.coverage;
         let mut s = (*hint).min(c.starts.len() - 1);
@@ -709,6 +710,16 @@ impl<'a, S: Sink> Simulation<'a, S> {
             self.maybe_preempt(now, slot, d);
             return;
         }
+        // Into an empty queue with an analyst free, the case would be the one taken
+        // straight back out: it starts without the round trip.
+        let desk = &self.desks[d];
+        if desk.queue.count() == 0
+            && self.mask & (1 << d) != 0
+            && (desk.serving.len() as u32) < self.config.staff[d]
+        {
+            self.start(now, slot, d);
+            return;
+        }
         self.desks[d].queue.push(key, slot);
         self.start_work(now, d);
     }
@@ -759,14 +770,20 @@ impl<'a, S: Sink> Simulation<'a, S> {
             let Some(slot) = self.desks[d].queue.pop() else {
                 break;
             };
-            let case = &mut self.cases[slot as usize];
-            case.service_start = now;
-            let (end, version) = (now + case.remaining, case.version);
-            self.desks[d].serving.push(slot);
-            let hour = (whole_units(now, 3600) % 24) as usize;
-            self.totals.starts_by_hour[d][hour] += 1;
-            self.push(end, EventKind::ServiceDone, slot, version);
+            self.start(now, slot, d);
         }
+    }
+
+    /// An analyst of desk `d` starts triaging case `slot`.
+    #[inline]
+    fn start(&mut self, now: f64, slot: u32, d: usize) {
+        let case = &mut self.cases[slot as usize];
+        case.service_start = now;
+        let (end, version) = (now + case.remaining, case.version);
+        self.desks[d].serving.push(slot);
+        let hour = (whole_units(now, 3600) % 24) as usize;
+        self.totals.starts_by_hour[d][hour] += 1;
+        self.push(end, EventKind::ServiceDone, slot, version);
     }
 
     fn service_done(&mut self, now: f64, slot: u32, version: u32) {

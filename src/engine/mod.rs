@@ -454,6 +454,9 @@ pub struct Simulation<'a, S: Sink> {
     plan: &'a CellPlan,
     sink: S,
     events: BinaryHeap<Reverse<Event>>,
+    /// Whether the top of `events` is the event being handled, to be replaced by the
+    /// next one queued or else popped.
+    top_handled: bool,
     seq: u64,
     cases: Vec<Case>,
     free: Vec<u32>,
@@ -513,6 +516,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             plan,
             sink,
             events: BinaryHeap::with_capacity(64),
+            top_handled: false,
             seq: 0,
             cases: Vec::new(),
             free: Vec::new(),
@@ -534,8 +538,15 @@ impl<'a, S: Sink> Simulation<'a, S> {
 
     fn push(&mut self, time: f64, kind: EventKind, subject: u32, extra: u32) {
         self.seq += 1;
-        self.events
-            .push(Reverse(Event::new(time, kind, self.seq, subject, extra)));
+        let event = Reverse(Event::new(time, kind, self.seq, subject, extra));
+        if self.top_handled {
+            // The event being handled is still on top: replaced, one sift down instead
+            // of its pop and this push (keys are unique, so the order is the same).
+            self.top_handled = false;
+            *self.events.peek_mut().expect("the event being handled") = event;
+        } else {
+            self.events.push(event);
+        }
     }
 
     /// Feeds the next incidents (in signal order; the first has stream index `first`)
@@ -583,12 +594,19 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 break;
             }
             if take_event {
-                let Reverse(e) = self.events.pop().expect("peeked");
+                // Left on the heap while handled, for `push` to replace (a triage that
+                // ends usually starts the next): popped after if nothing did.
+                let Reverse(e) = *self.events.peek().expect("peeked");
+                self.top_handled = true;
                 match e.order().1 {
                     EventKind::ServiceDone => self.service_done(now, e.subject, e.extra),
                     EventKind::HandoffArrive => self.arrive(now, e.subject, e.extra as usize),
                     EventKind::Alert => self.alert(now, e.subject),
                     EventKind::Boundary => unreachable!("boundaries are not queued"),
+                }
+                if self.top_handled {
+                    self.top_handled = false;
+                    self.events.pop();
                 }
             } else {
                 let mask = self.plan.coverage.masks[self.next_boundary];

@@ -232,7 +232,12 @@ impl ArrivalModel {
                     for h in 0..24u32 {
                         let shape = if hourly { inc.profile[h as usize] } else { 1.0 };
                         let t = midnight + f64::from(h * 3600);
-                        out.push((t, rate * share * shape * inc.weekday[weekday]));
+                        let r = rate * share * shape * inc.weekday[weekday];
+                        // In time order already: a repeated rate is dropped at once
+                        // (as below) instead of kept for millions of hours.
+                        if out.last().is_none_or(|&(_, last)| last != r) {
+                            out.push((t, r));
+                        }
                     }
                     continue;
                 }
@@ -247,6 +252,10 @@ impl ArrivalModel {
             }
             out.sort_by(|a, b| a.0.total_cmp(&b.0));
             out.dedup_by(|b, a| a.0 == b.0);
+            // A step to the rate already in force changes nothing (the pieces built
+            // below would merge it back): dropped, so that a flat profile over a long
+            // horizon is one step, not one an hour.
+            out.dedup_by(|b, a| a.1 == b.1);
             out
         };
         for (j, agency) in scenario.agencies.iter().enumerate() {
@@ -273,8 +282,11 @@ impl ArrivalModel {
         let mut cumulative = Vec::with_capacity(bounds.len() * steps.len());
         let mut starts = Vec::with_capacity(bounds.len());
         let n = steps.len();
+        // One pair of buffers for every bound: a long horizon has millions of them.
+        let mut piece: Vec<f64> = Vec::with_capacity(n);
+        let mut shares: Vec<f64> = Vec::with_capacity(n);
         for &t in &bounds {
-            let mut piece: Vec<f64> = Vec::with_capacity(n);
+            piece.clear();
             for (j, s) in steps.iter().enumerate() {
                 while cursors[j] + 1 < s.len() && s[cursors[j] + 1].0 <= t {
                     cursors[j] += 1;
@@ -283,20 +295,18 @@ impl ArrivalModel {
             }
             let total: f64 = piece.iter().sum();
             let mut acc = 0.0;
-            let shares: Vec<f64> = piece
-                .iter()
-                .map(|r| {
-                    acc += r;
-                    if total > 0.0 { acc / total } else { 1.0 }
-                })
-                .collect();
+            shares.clear();
+            shares.extend(piece.iter().map(|r| {
+                acc += r;
+                if total > 0.0 { acc / total } else { 1.0 }
+            }));
             // A piece like the one before it extends it: flat stretches cost nothing.
             if rates.last() == Some(&total) && cumulative[cumulative.len() - n..] == shares[..] {
                 continue;
             }
             starts.push(t);
             rates.push(total);
-            cumulative.extend(shares);
+            cumulative.extend_from_slice(&shares);
         }
         ArrivalModel {
             starts,
@@ -533,6 +543,9 @@ impl IncidentFactory {
     /// not fixed by a recorded trace comes from its own stream (see [`QuantityRng`]), so
     /// each incident's draws are the same in every cell, and a quantity's draws do not
     /// depend on the distributions of the others.
+    // Always inlined: a synthetic stream passes no fixed draws, and inlined the checks
+    // for them fold away.
+    #[inline(always)]
     fn draw(
         &self,
         draws: u64,
@@ -544,6 +557,10 @@ impl IncidentFactory {
     ) -> Incident {
         let key = derive_step(draws, index);
         let class = class.unwrap_or_else(|| {
+            // One class needs no draw (the class stream is its own: nothing else moves).
+            if self.classes.len() == 1 {
+                return 0;
+            }
             let u: f64 = StandardUniform.sample(&mut QuantityRng::new(key, Quantity::Class as u64));
             self.cumulative_shares
                 .partition_point(|&c| c <= u)

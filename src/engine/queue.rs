@@ -2,26 +2,36 @@
 
 use std::collections::VecDeque;
 
-/// The order of a case in a queue, packed into one integer: rank (severity class, or 0
-/// under FIFO), then alert time, then incident index to break ties deterministically.
+/// The order of a case in a queue, field by field: rank (severity class, or 0 under
+/// FIFO), then alert time, then incident index to break ties deterministically. (Fields
+/// rather than one `u128`, whose alignment of 16 would pad every case and queue entry.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct CaseKey(u128);
+pub struct CaseKey {
+    rank: u8,
+    /// The alert time's bits: non-negative times order as their bits do.
+    time: u64,
+    incident: u32,
+}
 
 impl CaseKey {
     /// A key for a case of `rank` alerted at `time` (seconds, non-negative).
     pub fn new(rank: u8, time: f64, incident: u32) -> CaseKey {
         debug_assert!(time >= 0.0);
-        CaseKey(u128::from(rank) << 96 | u128::from(time.to_bits()) << 32 | u128::from(incident))
+        CaseKey {
+            rank,
+            time: time.to_bits(),
+            incident,
+        }
     }
 
     /// The rank (lower is served first).
     pub fn rank(self) -> u8 {
-        (self.0 >> 96) as u8
+        self.rank
     }
 
     /// The alert time.
     pub fn time(self) -> f64 {
-        f64::from_bits((self.0 >> 32) as u64)
+        f64::from_bits(self.time)
     }
 }
 

@@ -22,6 +22,31 @@ pub const DAY: f64 = 86_400.0;
 /// Seconds in a week.
 pub const WEEK: f64 = 7.0 * DAY;
 
+/// `(t / unit as f64) as u64` (whole `unit`s of seconds in `t`, e.g. the hour index)
+/// for `0 <= t < 2^52` seconds, without a float division: from the whole seconds, with
+/// integer arithmetic. The two agree except within the last second before a multiple of
+/// `unit`, where the float quotient may round up to the next whole number; there, it
+/// is computed as written.
+#[inline]
+pub fn whole_units(t: f64, unit: u64) -> u64 {
+    debug_assert!((0.0..4.5e15).contains(&t), "{t}");
+    // `as i64` truncates in one instruction (`as u64` takes a branch).
+    let secs = t as i64 as u64;
+    if secs % unit != unit - 1 {
+        secs / unit
+    } else {
+        float_quotient(t, unit)
+    }
+}
+
+/// The rare case of [`whole_units`], out of line: inlined, the compiler computes the
+/// division on every call to select between the two.
+#[cold]
+#[inline(never)]
+fn float_quotient(t: f64, unit: u64) -> u64 {
+    (t / unit as f64) as u64
+}
+
 const DURATION_FORMS: &str = "a number with a unit: s, m (or min), h, d or w, e.g. \"90s\", \"15m\", \"2h\", \"1.5d\", or \"0\"";
 
 /// A non-negative length of time, stored in seconds.
@@ -298,13 +323,24 @@ impl Dist {
     /// Draws one value, in seconds.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // Constants are most of an incident's quantities: answered inline, without the
+        // call the random forms take.
         match self {
             Dist::Const(v) => *v,
+            Dist::Never => f64::INFINITY,
+            _ => self.sample_random(rng),
+        }
+    }
+
+    /// [`Dist::sample`] of a random form.
+    fn sample_random<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
             Dist::Exp(d, _) => d.sample(rng),
             Dist::LogNormal(d, _, _) => d.sample(rng),
             Dist::Uniform(d, _, _) => d.sample(rng),
             Dist::Gamma(d, _, _) => d.sample(rng),
             Dist::Weibull(d, _, _) => d.sample(rng),
+            Dist::Const(v) => *v,
             Dist::Never => f64::INFINITY,
         }
     }
@@ -682,6 +718,28 @@ deserialize_from_str! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_units_is_the_float_quotient_truncated() {
+        let mut t = 0.0f64;
+        let mut near = Vec::new();
+        for k in [1u64, 2, 23, 24, 167, 168, 169, 1_000_000, 2_777_760] {
+            for unit in [3600u64, 604_800] {
+                let edge = (k * unit) as f64;
+                near.extend([edge, edge - 1.0, edge - 0.5, edge + 0.5]);
+                near.extend([edge.next_down(), edge.next_up(), (edge - 1.0).next_down()]);
+            }
+        }
+        while t < 1e7 {
+            near.push(t);
+            t += 1234.5678;
+        }
+        for t in near {
+            for unit in [3600u64, 604_800] {
+                assert_eq!(whole_units(t, unit), (t / unit as f64) as u64, "{t} {unit}");
+            }
+        }
+    }
 
     #[test]
     fn durations_parse_with_units() {

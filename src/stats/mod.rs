@@ -699,9 +699,10 @@ impl Sink for RunStats {
             &mut self.non_members[class]
         };
         c.n += 1;
-        self.signals_by_hour[(incident.signal / 3600.0) as usize % 24] += 1;
-        let week =
-            &mut self.weeks[scope][(incident.signal / crate::scenario::units::WEEK) as usize];
+        // Hour and week indices without float divisions (see `whole_units`).
+        use crate::scenario::units::whole_units;
+        self.signals_by_hour[(whole_units(incident.signal, 3600) % 24) as usize] += 1;
+        let week = &mut self.weeks[scope][whole_units(incident.signal, 7 * 24 * 3600) as usize];
         week.n += 1;
         let a2r = outcome.alert_to_response();
         for (i, &(from, to)) in setup.windows.iter().enumerate() {
@@ -732,18 +733,24 @@ impl Sink for RunStats {
                 week.alert_to_response += a2r;
                 week.detect += outcome.detect;
                 c.responded += 1;
-                let values = Metric::ALL.map(|m| m.value(incident, outcome));
+                // A plain loop: `Metric::ALL.map` was left as a call.
+                let mut values = [0.0; Metric::COUNT];
+                for (v, m) in values.iter_mut().zip(Metric::ALL) {
+                    *v = m.value(incident, outcome);
+                }
                 let zeros = &mut self.zeros[scope][class];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
                     // Whole seconds, rounded (values are never negative). Stages that
                     // take no time are common, so zeros are counted apart and added to
                     // the histograms once, by `seal`.
-                    let secs = (v + 0.5) as u64;
-                    if secs == 0 {
-                        zeros[m] += 1;
+                    // (`as u64` gives 0 exactly below 1, or for NaN: tested first, so
+                    // that a zero costs no conversion.)
+                    let rounded = v + 0.5;
+                    if rounded >= 1.0 {
+                        record_secs(&mut c.histograms[m], rounded as u64);
                     } else {
-                        record_secs(&mut c.histograms[m], secs);
+                        zeros[m] += 1;
                     }
                 }
                 let s2r = values[Metric::SignalToResponse.index()];

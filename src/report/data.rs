@@ -168,13 +168,77 @@ const FILES: [&str; 18] = [
     "incidents.csv",
 ];
 
+/// The rows of one optional file of the report folder `dir` (none when it is absent).
+fn read_optional<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    columns: &[impl AsRef<str>],
+) -> Result<Vec<T>> {
+    Ok(read_rows::<T, _>(dir, name, columns)?.map_or_else(Vec::new, |r| r.rows))
+}
+
 impl Report {
     /// Reads the report folder `dir` (summary.csv is required, the rest optional). A
     /// folder whose files are not what a run writes is bad input.
     pub fn load(dir: &Path) -> Result<Report> {
-        let Some(ReadBack { layout, rows }) =
-            read_rows::<SummaryRow, _>(dir, "summary.csv", SummaryRow::COLUMNS)?
-        else {
+        // The files are independent: read them side by side.
+        let (mut compare, mut decision, mut increments, mut warnings, mut findings) =
+            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
+        let (mut outages, mut variants_csv, mut unmatched, mut optimise, mut sensitivity) =
+            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
+        let (mut runs, mut distribution, mut weekly, mut desks, mut load, mut coverage) = (
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+            Ok(vec![]),
+        );
+        let mut summary = Ok(None);
+        rayon::scope(|s| {
+            s.spawn(|_| {
+                summary = read_rows::<SummaryRow, _>(dir, "summary.csv", SummaryRow::COLUMNS)
+            });
+            s.spawn(|_| {
+                compare = read_optional::<CompareRow>(dir, "compare.csv", CompareRow::COLUMNS)
+            });
+            s.spawn(|_| {
+                decision = read_optional::<DecisionRow>(dir, "decision.csv", DecisionRow::COLUMNS);
+                increments =
+                    read_optional::<IncrementRow>(dir, "increments.csv", IncrementRow::COLUMNS);
+                warnings = read_optional::<WarningRow>(dir, "warnings.csv", WarningRow::COLUMNS);
+                findings = read_optional::<FindingRow>(dir, "findings.csv", FindingRow::COLUMNS);
+                outages = read_optional::<OutageRow>(dir, "outages.csv", OutageRow::COLUMNS);
+                variants_csv =
+                    read_optional::<VariantRow>(dir, "variants.csv", VariantRow::COLUMNS);
+                unmatched =
+                    read_optional::<UnmatchedRow>(dir, "unmatched.csv", UnmatchedRow::COLUMNS);
+                optimise = read_optional::<OptimiseRow>(dir, "optimise.csv", OptimiseRow::COLUMNS);
+                sensitivity = read_optional::<SensitivityRow>(
+                    dir,
+                    "sensitivity.csv",
+                    SensitivityRow::COLUMNS,
+                );
+            });
+            // runs.csv is not drawn, but a damaged one is reported here too.
+            s.spawn(|_| runs = read_optional::<RunRow>(dir, "runs.csv", &RunRow::columns()));
+            s.spawn(|_| {
+                distribution = read_optional::<DistributionRow>(
+                    dir,
+                    "distribution.csv",
+                    DistributionRow::COLUMNS,
+                )
+            });
+            s.spawn(|_| weekly = read_optional::<WeeklyRow>(dir, "weekly.csv", WeeklyRow::COLUMNS));
+            s.spawn(|_| {
+                desks = read_optional::<DeskRow>(dir, "desks.csv", DeskRow::COLUMNS);
+                load = read_optional::<LoadRow>(dir, "load.csv", LoadRow::COLUMNS);
+            });
+            s.spawn(|_| {
+                coverage = read_optional::<CoverageRow>(dir, "coverage.csv", CoverageRow::COLUMNS)
+            });
+        });
+        let Some(ReadBack { layout, rows }) = summary? else {
             return Err(Error::report_folder(format!(
                 "{} has no summary.csv: is it the report folder of a `watchsim run`?",
                 dir.display()
@@ -262,46 +326,6 @@ impl Report {
                 .map(|n| n.to_string())
                 .collect(),
         };
-        // The files are independent: read them side by side.
-        let (mut compare, mut decision, mut increments, mut warnings, mut findings) =
-            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
-        let (mut outages, mut variants_csv, mut unmatched, mut optimise, mut sensitivity) =
-            (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
-        let (mut runs, mut distribution, mut weekly, mut desks, mut load, mut coverage) = (
-            Ok(vec![]),
-            Ok(vec![]),
-            Ok(vec![]),
-            Ok(vec![]),
-            Ok(vec![]),
-            Ok(vec![]),
-        );
-        let r = &report;
-        rayon::scope(|s| {
-            s.spawn(|_| compare = r.read::<CompareRow>("compare.csv", CompareRow::COLUMNS));
-            s.spawn(|_| {
-                decision = r.read::<DecisionRow>("decision.csv", DecisionRow::COLUMNS);
-                increments = r.read::<IncrementRow>("increments.csv", IncrementRow::COLUMNS);
-                warnings = r.read::<WarningRow>("warnings.csv", WarningRow::COLUMNS);
-                findings = r.read::<FindingRow>("findings.csv", FindingRow::COLUMNS);
-                outages = r.read::<OutageRow>("outages.csv", OutageRow::COLUMNS);
-                variants_csv = r.read::<VariantRow>("variants.csv", VariantRow::COLUMNS);
-                unmatched = r.read::<UnmatchedRow>("unmatched.csv", UnmatchedRow::COLUMNS);
-                optimise = r.read::<OptimiseRow>("optimise.csv", OptimiseRow::COLUMNS);
-                sensitivity = r.read::<SensitivityRow>("sensitivity.csv", SensitivityRow::COLUMNS);
-            });
-            // runs.csv is not drawn, but a damaged one is reported here too.
-            s.spawn(|_| runs = r.read::<RunRow>("runs.csv", &RunRow::columns()));
-            s.spawn(|_| {
-                distribution =
-                    r.read::<DistributionRow>("distribution.csv", DistributionRow::COLUMNS)
-            });
-            s.spawn(|_| weekly = r.read::<WeeklyRow>("weekly.csv", WeeklyRow::COLUMNS));
-            s.spawn(|_| {
-                desks = r.read::<DeskRow>("desks.csv", DeskRow::COLUMNS);
-                load = r.read::<LoadRow>("load.csv", LoadRow::COLUMNS);
-            });
-            s.spawn(|_| coverage = r.read::<CoverageRow>("coverage.csv", CoverageRow::COLUMNS));
-        });
         report.compare = compare?;
         report.decision = decision?;
         report.increments = increments?;
@@ -368,15 +392,6 @@ impl Report {
         }
         report.read_coverage(coverage?)?;
         Ok(report)
-    }
-
-    /// The rows of one optional file (none when it is absent).
-    fn read<T: serde::de::DeserializeOwned>(
-        &self,
-        name: &str,
-        columns: &[impl AsRef<str>],
-    ) -> Result<Vec<T>> {
-        Ok(read_rows::<T, _>(&self.dir, name, columns)?.map_or_else(Vec::new, |r| r.rows))
     }
 
     fn read_coverage(&mut self, rows: Vec<CoverageRow>) -> Result<()> {

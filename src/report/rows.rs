@@ -91,13 +91,70 @@ pub fn num(x: f64, decimals: usize) -> String {
     if x.is_nan() {
         return String::new();
     }
-    let s = format!("{x:.decimals$}");
+    let s = fixed(x, decimals).unwrap_or_else(|| format!("{x:.decimals$}"));
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
     };
     if s == "-0" { "0".into() } else { s }
+}
+
+/// `format!("{x:.decimals$}")` for the numbers the tables hold (finite, up to nine
+/// decimals, below about 10¹⁴), in integer arithmetic: the report writes hundreds of
+/// thousands of numbers, and the standard library's exact formatting falls back to a
+/// slow bignum algorithm for many of them. `None` outside that range.
+///
+/// `|x| = m·2^e` exactly, so `|x|·10^d = m·10^d·2^e` is rounded to an integer half to
+/// even, as the standard library rounds, from an exact quotient and remainder.
+fn fixed(x: f64, decimals: usize) -> Option<String> {
+    const TEN: [u128; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let scale = *TEN.get(decimals)?;
+    if !x.is_finite() || x.abs() >= 1e14 {
+        return None;
+    }
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = u128::from(bits & ((1 << 52) - 1));
+    // Subnormals have no implicit bit and the least exponent.
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    // m < 2^53 and 10^d < 2^30: the product fits with room to shift left.
+    let product = mantissa * scale;
+    let scaled = if exponent >= 0 {
+        product << exponent
+    } else {
+        let shift = exponent.unsigned_abs();
+        if shift >= 127 {
+            0 // below 2^-44 after scaling: rounds to zero
+        } else {
+            let whole = product >> shift;
+            let rest = product & ((1 << shift) - 1);
+            let half = 1 << (shift - 1);
+            whole + u128::from(rest > half || (rest == half && whole & 1 == 1))
+        }
+    };
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    let (int, frac) = (scaled / scale, scaled % scale);
+    Some(if decimals == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac:0decimals$}")
+    })
 }
 
 impl Serialize for Num {
@@ -1061,11 +1118,12 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
         .has_headers(false)
         .flexible(true)
         .from_reader(crate::incidents::LineCapped::new(file));
-    let mut records = reader.records();
-    let header = match records.next() {
-        None => return Err(bad("the file is empty".into())),
-        Some(h) => h.map_err(|e| bad(format!("cannot read the header: {e}")))?,
-    };
+    let mut header = ::csv::StringRecord::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => return Err(bad("the file is empty".into())),
+        Err(e) => return Err(bad(format!("cannot read the header: {e}"))),
+    }
     let header: Vec<String> = header.iter().map(String::from).collect();
     let sweep_at = header.iter().position(|h| h.starts_with("sweep:"));
     let layout = Layout {
@@ -1109,9 +1167,15 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
         None => None,
     };
     let mut rows = Vec::new();
-    for (i, record) in records.enumerate() {
-        let row = i + 1;
-        let record = record.map_err(|e| bad(format!("row {row}: {e}")))?;
+    // One record and one keyed copy, reused row after row.
+    let (mut record, mut keyed_record) = (::csv::StringRecord::new(), ::csv::StringRecord::new());
+    for row in 1.. {
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| bad(format!("row {row}: {e}")))?;
+        if !more {
+            break;
+        }
         if record.len() != header.len() {
             return Err(bad(format!(
                 "row {row} has {} fields but the header has {}",
@@ -1120,11 +1184,19 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
             )));
         }
         let record = match insert_at {
-            None => record,
+            None => &record,
             Some(at) => {
-                let mut fields: Vec<&str> = record.iter().collect();
-                fields.insert(at, "");
-                ::csv::StringRecord::from(fields)
+                keyed_record.clear();
+                for (j, field) in record.iter().enumerate() {
+                    if j == at {
+                        keyed_record.push_field("");
+                    }
+                    keyed_record.push_field(field);
+                }
+                if at == record.len() {
+                    keyed_record.push_field("");
+                }
+                &keyed_record
             }
         };
         let value: T = record
@@ -1138,6 +1210,53 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The integer formatting gives the standard library's digits, ties and signs
+    /// included, wherever it answers.
+    #[test]
+    fn fixed_formats_as_the_standard_library() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.125,
+            0.375,
+            0.0625,
+            1.0000005,
+            1e-300,
+            5e-324,
+            -0.00001,
+            99999.99995,
+            123.456_789_012_345,
+            1e14 - 1.0,
+            0.1,
+            0.2,
+            0.3,
+            2.675,
+            1.005,
+            8.5e-7,
+            4.99999999,
+        ];
+        for x in edges {
+            for d in 0..=9 {
+                assert_eq!(fixed(x, d).unwrap(), format!("{x:.d$}"), "{x:e} at {d}");
+            }
+        }
+        proptest!(ProptestConfig::with_cases(20_000), |(bits in any::<u64>(), d in 0usize..=9)| {
+            let x = f64::from_bits(bits);
+            if let Some(s) = fixed(x, d) {
+                prop_assert_eq!(s, format!("{x:.d$}"));
+            }
+        });
+        // Values like the tables' (minutes, shares), which the bit patterns above
+        // rarely hit.
+        proptest!(ProptestConfig::with_cases(20_000), |(x in -1e6f64..1e6, d in 0usize..=9)| {
+            prop_assert_eq!(fixed(x, d).unwrap(), format!("{x:.d$}"));
+        });
+    }
 
     fn key(sweep: Option<&str>) -> CellKey {
         CellKey {

@@ -133,23 +133,53 @@ impl CellResults {
 
     /// The pooled summary of severity `s` in `scope`.
     pub fn pooled(&self, scope: Scope, s: usize) -> Cow<'_, Pooled> {
-        let classes = self.pooled[0].len();
-        let parts: Vec<&Pooled> = match scope {
-            Scope::Members | Scope::NonMembers => {
-                let i = scope_index(scope);
-                if s < classes {
-                    return Cow::Borrowed(&self.pooled[i][s]);
-                }
-                self.pooled[i].iter().collect()
-            }
-            Scope::All if s < classes => vec![&self.pooled[0][s], &self.pooled[1][s]],
-            Scope::All => self.pooled.iter().flatten().collect(),
-        };
+        let parts = self.pooled_parts(scope, s);
+        if let [one] = parts[..] {
+            return Cow::Borrowed(one);
+        }
         let mut sum = parts[0].clone();
         for p in &parts[1..] {
             sum.merge(p);
         }
         Cow::Owned(sum)
+    }
+
+    /// Quantiles `qs` (ascending) of metric `m` pooled over severity `s` in `scope`, as
+    /// [`CellResults::pooled`] reads them, merging that metric's histogram alone; NaN
+    /// if none responded.
+    pub fn pooled_quantiles(&self, scope: Scope, s: usize, m: Metric, qs: &[f64]) -> Vec<f64> {
+        let parts = self.pooled_parts(scope, s);
+        if let [one] = parts[..] {
+            return one.quantiles(m, qs);
+        }
+        if parts.iter().all(|p| p.responded == 0) {
+            return vec![f64::NAN; qs.len()];
+        }
+        let mut sum = parts[0].histograms[m.index()].clone();
+        for p in &parts[1..] {
+            sum.add(&p.histograms[m.index()])
+                .expect("growing histograms take any value");
+        }
+        sum.value_at_quantiles(qs.iter().copied())
+            .map(|v| v as f64)
+            .collect()
+    }
+
+    /// The per-class pools that make severity `s` in `scope`.
+    fn pooled_parts(&self, scope: Scope, s: usize) -> Vec<&Pooled> {
+        let classes = self.pooled[0].len();
+        match scope {
+            Scope::Members | Scope::NonMembers => {
+                let i = scope_index(scope);
+                if s < classes {
+                    vec![&self.pooled[i][s]]
+                } else {
+                    self.pooled[i].iter().collect()
+                }
+            }
+            Scope::All if s < classes => vec![&self.pooled[0][s], &self.pooled[1][s]],
+            Scope::All => self.pooled.iter().flatten().collect(),
+        }
     }
 }
 
@@ -673,11 +703,10 @@ pub fn distribution_rows(study: &Study, cells: &[CellResults]) -> Vec<Distributi
     for c in cells {
         for scope in Scope::ALL {
             for (s, severity) in names.iter().enumerate() {
-                let pooled = c.pooled(scope, s);
-                if pooled.responded == 0 {
-                    continue;
+                let values = c.pooled_quantiles(scope, s, Metric::AlertToResponse, &qs);
+                if values.iter().all(|v| v.is_nan()) {
+                    continue; // none responded
                 }
-                let values = pooled.quantiles(Metric::AlertToResponse, &qs);
                 for (&q, v) in qs.iter().zip(values) {
                     rows.push(DistributionRow {
                         key: key(study, c),

@@ -91,17 +91,31 @@ impl Study {
                 }
             }
         }
-        let mut cells = Vec::new();
-        for &s in &scenario.experiment.schedules {
-            for &k in &scenario.experiment.agency_counts {
-                let coverage = schedule::compile(&scenario, &scenario.schedules[s], k);
-                cells.push(Cell {
-                    schedule: s,
+        let pairs: Vec<(usize, usize)> = scenario
+            .experiment
+            .schedules
+            .iter()
+            .flat_map(|&s| {
+                scenario
+                    .experiment
+                    .agency_counts
+                    .iter()
+                    .map(move |&k| (s, k))
+            })
+            .collect();
+        // Each cell's calendar is compiled on its own, side by side.
+        let cells: Vec<Cell> = pairs
+            .par_iter()
+            .map(|&(s, k)| Cell {
+                schedule: s,
+                k,
+                plan: CellPlan::new(
+                    &base,
+                    schedule::compile(&scenario, &scenario.schedules[s], k),
                     k,
-                    plan: CellPlan::new(&base, coverage, k),
-                });
-            }
-        }
+                ),
+            })
+            .collect();
         if matches!(
             scenario.sweep.as_ref().map(|s| &s.parameter),
             Some(SweepParameter::DeskClose(_))

@@ -251,7 +251,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Some(_) => None,
     };
     let started = std::time::Instant::now();
-    let mut study = Study::new(scenario)?;
+    let mut study = pool.install(|| Study::new(scenario))?;
     study.independent_streams = args.independent_streams;
     let options = RunOptions {
         trace: args.trace,

@@ -102,12 +102,6 @@ const MAX_SECS: u64 = 366 * 86_400;
 /// their values do, which keeps the many per-run ones small, and clamp the same way.
 const TOP_SECS: u64 = (MAX_SECS + 1).next_power_of_two() - 1;
 
-/// The range every histogram starts with, seconds (about 12 days): wide enough for
-/// nearly every run's durations, so that histograms of one metric share one layout and
-/// add up by plain counts (hdrhistogram adds value by value when the layouts differ).
-/// Longer values grow a histogram as far as they need.
-const START_SECS: u64 = 1 << 20;
-
 /// Alert → response, the primary metric, gets three significant digits; the other
 /// metrics two (1 %), which keeps the many per-run histograms small.
 fn histogram(metric: Metric) -> Histogram<u32> {
@@ -116,9 +110,7 @@ fn histogram(metric: Metric) -> Histogram<u32> {
     } else {
         2
     };
-    let mut h = Histogram::new_with_max(START_SECS, digits).expect("valid histogram precision");
-    h.auto(true);
-    h
+    Histogram::new(digits).expect("valid histogram precision")
 }
 
 /// Records one duration of whole seconds, clamped as described at [`TOP_SECS`].

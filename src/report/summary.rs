@@ -315,6 +315,8 @@ pub fn run_pooled(study: &Study) -> Vec<CellResults> {
     study
         .items()
         .par_iter()
+        // One item per task, as `run_items_into` runs them.
+        .with_max_len(1)
         .for_each(|&(v, r)| pool.add_all(study.run_item(v, r, false)));
     pool.finish()
 }

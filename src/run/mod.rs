@@ -298,13 +298,17 @@ pub fn run_items_into(
     );
     let started = Instant::now();
     let incidents = AtomicU64::new(0);
-    todo.par_iter().try_for_each(|&(v, r)| -> Result<()> {
-        let n = run_and_store(study, part, (v, r), options.trace, each)?;
-        ledger.record(part, (v, r), options.trace)?;
-        let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
-        progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
-        Ok(())
-    })?;
+    // One item per task: items differ in cost (a sweep's staffings), and a thread
+    // that runs out of work takes single items, not a half of what is left.
+    todo.par_iter()
+        .with_max_len(1)
+        .try_for_each(|&(v, r)| -> Result<()> {
+            let n = run_and_store(study, part, (v, r), options.trace, each)?;
+            ledger.record(part, (v, r), options.trace)?;
+            let total = incidents.fetch_add(n, Ordering::Relaxed) + n;
+            progress.advance(cells, total as f64 / started.elapsed().as_secs_f64());
+            Ok(())
+        })?;
     progress.finish();
     Ok(())
 }

@@ -1,12 +1,12 @@
 //! `runs.csv` and `incidents.csv`: one row per run and severity, one per incident.
 
+use hdrhistogram::Histogram;
+
 use crate::engine::Status;
 use crate::experiment::{RunResult, Study};
 use crate::report::rows::{IncidentRow, Num, RunRow};
 use crate::report::write::rfc3339;
 use crate::schedule::Horizon;
-use hdrhistogram::Histogram;
-
 use crate::stats::{ClassStats, Metric, RunStats, Scope};
 
 use super::summary::cell_key;
@@ -30,64 +30,49 @@ impl RunDigest {
     /// response histogram merged once per severity for its quantiles.
     pub fn of(stats: &RunStats) -> RunDigest {
         let bare = stats.without_histograms();
-        let sum_histograms = |parts: &mut dyn Iterator<Item = &Histogram<u32>>| {
-            let mut sum = parts.next().expect("at least one class").clone();
-            for h in parts {
-                sum.add(h).expect("growing histograms take any value");
-            }
-            sum
-        };
-        let members_all = sum_histograms(&mut stats.members.iter().map(a2r));
-        let non_members_all = sum_histograms(&mut stats.non_members.iter().map(a2r));
-        let both_all = sum_histograms(&mut [&members_all, &non_members_all].into_iter());
-        let with_quantiles = |c: ClassStats, h: &Histogram<u32>| {
-            let q = if c.responded == 0 {
-                [f64::NAN; 3]
-            } else {
-                let mut q = h.value_at_quantiles([0.5, 0.9, 0.95]).map(|v| v as f64);
-                [0, 1, 2].map(|_| q.next().expect("three quantiles"))
-            };
-            (c, q)
-        };
-        let scope = |classes: &[ClassStats], full: &[ClassStats], all: &Histogram<u32>| {
-            classes
-                .iter()
-                .zip(full)
-                .map(|(c, f)| with_quantiles(c.clone(), a2r(f)))
-                .chain([with_quantiles(merged(classes), all)])
-                .collect::<Vec<_>>()
-        };
-        let both: Vec<ClassStats> = bare
+        let members_all = sum_histograms(stats.members.iter().map(a2r));
+        let non_members_all = sum_histograms(stats.non_members.iter().map(a2r));
+        let both_all = sum_histograms([&members_all, &non_members_all]);
+        // Each class's members and non-members together, in that order.
+        let both: Vec<(ClassStats, Histogram<u32>)> = bare
             .members
             .iter()
             .zip(&bare.non_members)
-            .map(|(m, n)| merged([m.clone(), n.clone()].as_slice()))
-            .collect();
-        let mut both_rows: Vec<(ClassStats, [f64; 3])> = both
-            .into_iter()
             .zip(stats.members.iter().zip(&stats.non_members))
-            .map(|(c, (m, n))| {
-                let h = sum_histograms(&mut [a2r(m), a2r(n)].into_iter());
-                with_quantiles(c, &h)
-            })
+            .map(|((bm, bn), (m, n))| (merged([bm, bn]), sum_histograms([a2r(m), a2r(n)])))
             .collect();
-        let both_classes: Vec<ClassStats> = both_rows.iter().map(|(c, _)| c.clone()).collect();
-        both_rows.push(with_quantiles(merged(&both_classes), &both_all));
-        let by_scope: Vec<ClassStats> = bare
-            .members
-            .iter()
-            .chain(&bare.non_members)
-            .cloned()
-            .collect();
+        // The classes, then all of them merged in class order.
+        let severities = |classes: Vec<(ClassStats, &Histogram<u32>)>, all: &Histogram<u32>| {
+            let total = merged(classes.iter().map(|(c, _)| c));
+            classes
+                .into_iter()
+                .map(|(c, h)| with_quantiles(c, h))
+                .chain([with_quantiles(total, all)])
+                .collect()
+        };
         RunDigest {
             severities: [
-                scope(&bare.members, &stats.members, &members_all),
-                scope(&bare.non_members, &stats.non_members, &non_members_all),
-                both_rows,
+                severities(beside(&bare.members, &stats.members), &members_all),
+                severities(
+                    beside(&bare.non_members, &stats.non_members),
+                    &non_members_all,
+                ),
+                severities(
+                    both.iter().map(|(c, h)| (c.clone(), h)).collect(),
+                    &both_all,
+                ),
             ],
-            all_by_scope: merged(&by_scope),
+            all_by_scope: merged(bare.members.iter().chain(&bare.non_members)),
         }
     }
+}
+
+/// A scope's classes, without histograms, each beside its alert → response histogram.
+fn beside<'a>(
+    bare: &[ClassStats],
+    full: &'a [ClassStats],
+) -> Vec<(ClassStats, &'a Histogram<u32>)> {
+    bare.iter().cloned().zip(full.iter().map(a2r)).collect()
 }
 
 /// A summary's alert → response histogram.
@@ -95,13 +80,36 @@ fn a2r(c: &ClassStats) -> &Histogram<u32> {
     &c.histograms[Metric::AlertToResponse.index()]
 }
 
+/// Histograms added together.
+fn sum_histograms<'a>(parts: impl IntoIterator<Item = &'a Histogram<u32>>) -> Histogram<u32> {
+    let mut parts = parts.into_iter();
+    let mut sum = parts.next().expect("at least one class").clone();
+    for h in parts {
+        sum.add(h).expect("growing histograms take any value");
+    }
+    sum
+}
+
 /// Summaries merged in order (the first, then each of the others added to it).
-fn merged(parts: &[ClassStats]) -> ClassStats {
-    let mut all = parts[0].clone();
-    for c in &parts[1..] {
+fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("at least one class").clone();
+    for c in parts {
         all.merge(c);
     }
     all
+}
+
+/// A summary with its alert → response [p50, p90, p95] (seconds; NaN if none
+/// responded), read in one walk over `histogram`.
+fn with_quantiles(c: ClassStats, histogram: &Histogram<u32>) -> (ClassStats, [f64; 3]) {
+    let quantiles = if c.responded == 0 {
+        [f64::NAN; 3]
+    } else {
+        let mut q = histogram.value_at_quantiles([0.5, 0.9, 0.95]);
+        [0, 1, 2].map(|_| q.next().expect("three quantiles") as f64)
+    };
+    (c, quantiles)
 }
 
 /// `runs.csv`: per (schedule, agencies, replication, severity incl. `all`): counts, the

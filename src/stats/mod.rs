@@ -562,23 +562,11 @@ impl RunStats {
     /// A copy without the per-class histograms (the bulk of a run's memory), for a run
     /// already pooled and summarised: its quantiles can no longer be read.
     pub fn without_histograms(&self) -> RunStats {
-        self.keeping_histograms(0)
-    }
-
-    /// A copy whose summaries keep only the alert → response histogram: all that a
-    /// run's own figures read (its quantiles), and a ninth of the work to merge.
-    pub fn headline(&self) -> RunStats {
-        debug_assert_eq!(Metric::AlertToResponse.index(), 0);
-        self.keeping_histograms(1)
-    }
-
-    /// A copy keeping the first `metrics` histograms of each summary.
-    fn keeping_histograms(&self, metrics: usize) -> RunStats {
         let strip = |classes: &Vec<ClassStats>| {
             classes
                 .iter()
                 .map(|c| ClassStats {
-                    histograms: c.histograms.iter().take(metrics).cloned().collect(),
+                    histograms: Vec::new(),
                     within: c.within.clone(),
                     signal_within: c.signal_within.clone(),
                     ..*c

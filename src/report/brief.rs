@@ -225,6 +225,9 @@ pub fn brief(
                 None => kinds.push((&w.kind, vec![w])),
             }
         }
+        // Whether a warning touches the answer: is any of its cells a recommended one?
+        let (cell_names, recommended) =
+            crate::report::warnings::cell_names(study, cells, decisions);
         for (kind, all) in kinds {
             let first = all[0];
             let more = if all.len() > 1 {
@@ -232,8 +235,25 @@ pub fn brief(
             } else {
                 String::new()
             };
+            // A warning names a cell, or a desk of one ("<cell> · us desk").
+            let in_cell = |w: &WarningRow, cell: &String| {
+                w.cell
+                    .strip_prefix(cell.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(" · "))
+            };
+            let about_cells = all.iter().all(|w| cell_names.iter().any(|c| in_cell(w, c)));
+            let chosen = all
+                .iter()
+                .filter(|w| recommended.iter().any(|c| in_cell(w, c)))
+                .count();
+            let answer = match (about_cells, chosen) {
+                (false, _) => String::new(),
+                (true, 0) => " — none of these cells is recommended above".to_string(),
+                (true, 1) => " — 1 of these cells is recommended above: weigh it".to_string(),
+                (true, n) => format!(" — {n} of these cells are recommended above: weigh them"),
+            };
             d.push_str(&format!(
-                "  ! {kind} ×{}: {}: {}{more}\n",
+                "  ! {kind} ×{}: {}: {}{more}{answer}\n",
                 all.len(),
                 first.cell,
                 first.figure

@@ -30,6 +30,22 @@ fn cell_name(study: &Study, c: &CellResults) -> String {
     )
 }
 
+/// The names warnings give the cells: every cell's, and the recommended cells' (one per
+/// agency count and sweep value that has a recommendation).
+pub fn cell_names(
+    study: &Study,
+    cells: &[CellResults],
+    decisions: &[CountDecision],
+) -> (Vec<String>, Vec<String>) {
+    let all = cells.iter().map(|c| cell_name(study, c)).collect();
+    let recommended = decisions
+        .iter()
+        .filter_map(|d| d.recommended())
+        .map(|r| cell_name(study, &cells[r.cell]))
+        .collect();
+    (all, recommended)
+}
+
 fn warning(cell: String, kind: &str, figure: String, advice: &str) -> WarningRow {
     WarningRow {
         cell,
@@ -119,9 +135,13 @@ fn micro_shifts(study: &Study, c: &CellResults, out: &mut Vec<WarningRow>) {
             cell_name(study, c),
             "micro_shifts",
             format!(
-                "{} member{} hold the watch less than 2 h a day: {}",
-                short.len(),
-                if short.len() > 1 { "s" } else { "" },
+                "{} hold{} the watch less than 2 h a day: {}",
+                if short.len() > 1 {
+                    format!("{} members", short.len())
+                } else {
+                    "1 member".to_string()
+                },
+                if short.len() > 1 { "" } else { "s" },
                 short.join(", ")
             ),
             "shifts this short mean many handoffs a day; consider fewer, longer shifts (round_robin or blocks) at this agency count",

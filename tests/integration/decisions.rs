@@ -199,6 +199,66 @@ fn an_overloaded_desk_and_cases_open_at_the_horizon_are_warned() {
     assert!(has(&w, "open_at_horizon"), "{w:?}");
 }
 
+/// The console's warning lines of a study.
+fn console_warnings(text: &str) -> Vec<String> {
+    let s = study(text);
+    let cells = by_cell(&s, &s.run(false));
+    let d = decisions(&s, &cells);
+    let w = warnings(&s, &cells, &d);
+    let increments = watchsim::report::decision::increments(&s, &cells);
+    let outages = watchsim::report::outages::outages(&s, &cells);
+    watchsim::report::brief::brief(&s, &cells, &d, &increments, &outages, w)
+        .console()
+        .lines()
+        .filter(|l| l.starts_with("  ! "))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_console_says_whether_a_warned_cell_is_the_one_recommended() {
+    // One analyst, 100 cases a day of 30 minutes: overloaded on either schedule. On
+    // `always` (the only one at first) the recommended cell is warned about.
+    let overloaded = |schedules: &str| {
+        scenario(
+            "replications = 2\ndays = 14",
+            "rate = \"100/day\"\nrest_of_world = 0.4",
+            schedules,
+        )
+        .replace("exp(mean=15m)", "const(30m)")
+    };
+    let lines = console_warnings(&overloaded(
+        "[[schedule]]\nname = \"always\"\nkind = \"always\"\n",
+    ));
+    let overload = lines
+        .iter()
+        .find(|l| l.contains("overload"))
+        .expect("an overload line");
+    assert!(
+        overload.ends_with("1 of these cells is recommended above: weigh it"),
+        "{lines:?}"
+    );
+    // Follow-the-sun with a one-hour shift, against `always`: one analyst on watch at a
+    // time, busy 20 hours a day, against three; `always` is recommended and the
+    // micro-shifts warning is about a cell that is not.
+    let text = scenario(
+        "replications = 3\ndays = 14",
+        "rate = \"40/day\"\nrest_of_world = 0.4",
+        "[[schedule]]\nname = \"always\"\nkind = \"always\"\n\n[[schedule]]\nname = \"micro\"\nkind = \"follow_the_sun\"\nanchor = \"utc\"\n\n[[agency]]\nid = \"az\"\ntz = \"Atlantic/Azores\"\nweight = 0\n",
+    )
+    .replace("America/New_York", "Europe/Paris")
+    .replace("exp(mean=15m)", "const(30m)");
+    let lines = console_warnings(&text);
+    let micro = lines
+        .iter()
+        .find(|l| l.contains("micro_shifts"))
+        .expect("a micro_shifts line");
+    assert!(
+        micro.ends_with("none of these cells is recommended above"),
+        "{lines:?}"
+    );
+}
+
 #[test]
 fn micro_shifts_on_follow_the_sun_are_warned() {
     // Paris, London and the Azores have middays at 11:00, 12:00 and 13:00 UTC: London

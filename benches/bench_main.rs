@@ -309,16 +309,26 @@ fn default_study_threads(c: &mut Criterion) {
     let study = Study::new(scenario(DEFAULT_STUDY)).expect("synthetic");
     let mut group = c.benchmark_group("study");
     group.sample_size(10);
+    one_and_two_threads(&mut group, "default_study", &study);
+    group.finish();
+}
+
+/// `NAME_1_threads` and `NAME_2_threads`: the study simulated and pooled on a pool of
+/// one thread and of two.
+fn one_and_two_threads(
+    group: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    name: &str,
+    study: &Study,
+) {
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("thread pool");
-        group.bench_function(format!("default_study_{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| black_box(run_pooled(&study).len())))
+        group.bench_function(format!("{name}_{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| black_box(run_pooled(study).len())))
         });
     }
-    group.finish();
 }
 
 fn sweep_threads(c: &mut Criterion) {
@@ -331,15 +341,7 @@ fn sweep_threads(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep");
     group.throughput(Throughput::Elements(n));
     group.sample_size(10);
-    for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        group.bench_function(format!("staffing_4reps_{threads}_threads"), |b| {
-            b.iter(|| pool.install(|| black_box(run_pooled(&study).len())))
-        });
-    }
+    one_and_two_threads(&mut group, "staffing_4reps", &study);
     group.finish();
 }
 

@@ -274,8 +274,7 @@ impl Study {
             Simulation::new(&v.config, plan, sink)
         };
         let done = |sim: Simulation<CellSink>, cell: usize| {
-            let (totals, mut sink) = sim.finish();
-            sink.stats.seal();
+            let (totals, sink) = sim.finish();
             let trace = sink.trace.map(|mut t| {
                 t.sort_by_key(|x| x.0);
                 t
@@ -388,8 +387,7 @@ impl Study {
         }
         sims.into_iter()
             .map(|sim| {
-                let (totals, mut sink) = sim.finish();
-                sink.stats.seal();
+                let (totals, sink) = sim.finish();
                 (sink.stats, totals)
             })
             .collect()
@@ -439,6 +437,10 @@ impl Sink for CellSink {
         {
             t.push((index, *incident, *outcome));
         }
+    }
+
+    fn finish(&mut self) {
+        self.stats.finish();
     }
 }
 

@@ -94,6 +94,9 @@ pub trait Sink {
     /// Called once per incident of the stream signalled before the horizon (later ones
     /// are not simulated).
     fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome);
+
+    /// Called once when the run is over, after the last [`Sink::record`].
+    fn finish(&mut self) {}
 }
 
 /// Per-run facts about the desks and the rotation.
@@ -491,6 +494,10 @@ impl<S: Sink> Sink for &mut S {
     fn record(&mut self, index: u32, incident: &Incident, outcome: &Outcome) {
         (**self).record(index, incident, outcome);
     }
+
+    fn finish(&mut self) {
+        (**self).finish();
+    }
 }
 
 impl<'a, S: Sink> Simulation<'a, S> {
@@ -620,6 +627,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
     /// Closes the horizon: everything still in the system is open.
     pub fn finish(mut self) -> (RunTotals, S) {
         self.close(self.config.horizon);
+        self.sink.finish();
         (self.totals, self.sink)
     }
 

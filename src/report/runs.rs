@@ -1,12 +1,11 @@
 //! `runs.csv` and `incidents.csv`: one row per run and severity, one per incident.
 
-use hdrhistogram::Histogram;
-
 use crate::engine::Status;
 use crate::experiment::{RunResult, Study};
 use crate::report::rows::{IncidentRow, Num, RunRow};
 use crate::report::write::rfc3339;
 use crate::schedule::Horizon;
+use crate::stats::tally::Tally;
 use crate::stats::{ClassStats, Metric, RunStats, Scope};
 
 use super::summary::cell_key;
@@ -34,7 +33,7 @@ impl RunDigest {
         let non_members_all = sum_histograms(stats.non_members.iter().map(a2r));
         let both_all = sum_histograms([&members_all, &non_members_all]);
         // Each class's members and non-members together, in that order.
-        let both: Vec<(ClassStats, Histogram<u32>)> = bare
+        let both: Vec<(ClassStats, Tally)> = bare
             .members
             .iter()
             .zip(&bare.non_members)
@@ -42,7 +41,7 @@ impl RunDigest {
             .map(|((bm, bn), (m, n))| (merged([bm, bn]), sum_histograms([a2r(m), a2r(n)])))
             .collect();
         // The classes, then all of them merged in class order.
-        let severities = |classes: Vec<(ClassStats, &Histogram<u32>)>, all: &Histogram<u32>| {
+        let severities = |classes: Vec<(ClassStats, &Tally)>, all: &Tally| {
             let total = merged(classes.iter().map(|(c, _)| c));
             classes
                 .into_iter()
@@ -68,24 +67,21 @@ impl RunDigest {
 }
 
 /// A scope's classes, without histograms, each beside its alert → response histogram.
-fn beside<'a>(
-    bare: &[ClassStats],
-    full: &'a [ClassStats],
-) -> Vec<(ClassStats, &'a Histogram<u32>)> {
+fn beside<'a>(bare: &[ClassStats], full: &'a [ClassStats]) -> Vec<(ClassStats, &'a Tally)> {
     bare.iter().cloned().zip(full.iter().map(a2r)).collect()
 }
 
 /// A summary's alert → response histogram.
-fn a2r(c: &ClassStats) -> &Histogram<u32> {
+fn a2r(c: &ClassStats) -> &Tally {
     &c.histograms[Metric::AlertToResponse.index()]
 }
 
 /// Histograms added together.
-fn sum_histograms<'a>(parts: impl IntoIterator<Item = &'a Histogram<u32>>) -> Histogram<u32> {
+fn sum_histograms<'a>(parts: impl IntoIterator<Item = &'a Tally>) -> Tally {
     let mut parts = parts.into_iter();
     let mut sum = parts.next().expect("at least one class").clone();
     for h in parts {
-        sum.add(h).expect("growing histograms take any value");
+        sum.add(h);
     }
     sum
 }
@@ -102,7 +98,7 @@ fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
 
 /// A summary with its alert → response [p50, p90, p95] (seconds; NaN if none
 /// responded), read in one walk over `histogram`.
-fn with_quantiles(c: ClassStats, histogram: &Histogram<u32>) -> (ClassStats, [f64; 3]) {
+fn with_quantiles(c: ClassStats, histogram: &Tally) -> (ClassStats, [f64; 3]) {
     let quantiles = if c.responded == 0 {
         [f64::NAN; 3]
     } else {

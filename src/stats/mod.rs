@@ -5,8 +5,9 @@
 
 pub mod ci;
 pub mod store;
+pub mod tally;
 
-use hdrhistogram::Histogram;
+use tally::Tally;
 
 use crate::engine::{Outcome, Sink, Status};
 use crate::incidents::Incident;
@@ -104,20 +105,23 @@ const TOP_SECS: u64 = (MAX_SECS + 1).next_power_of_two() - 1;
 
 /// Alert → response, the primary metric, gets three significant digits; the other
 /// metrics two (1 %), which keeps the many per-run histograms small.
-fn histogram(metric: Metric) -> Histogram<u32> {
-    let digits = if metric == Metric::AlertToResponse {
+fn histogram(metric: Metric) -> Tally {
+    Tally::new(digits(metric))
+}
+
+/// Significant digits of metric `metric`'s histograms.
+fn digits(metric: Metric) -> u8 {
+    if metric == Metric::AlertToResponse {
         3
     } else {
         2
-    };
-    Histogram::new(digits).expect("valid histogram precision")
+    }
 }
 
 /// Records one duration of whole seconds, clamped as described at [`TOP_SECS`].
 #[inline]
-fn record_secs(h: &mut Histogram<u32>, secs: u64) {
-    let secs = if secs <= TOP_SECS { secs } else { MAX_SECS };
-    h.record(secs).expect("a growing histogram takes any value");
+fn record_secs(h: &mut Tally, secs: u64) {
+    h.record(if secs <= TOP_SECS { secs } else { MAX_SECS });
 }
 
 /// Whose cases a figure covers, at a given agency count.
@@ -164,9 +168,9 @@ pub struct ClassStats {
     /// Responded incidents with signal → response within each SLA threshold.
     pub signal_within: Vec<u64>,
     /// Histogram of each metric over responded incidents, whole seconds, in
-    /// [`Metric::ALL`] order (stored as sparse (value, count) lists).
+    /// [`Metric::ALL`] order (stored in HdrHistogram's encoding).
     #[serde(with = "store::histograms")]
-    pub histograms: Vec<Histogram<u32>>,
+    pub histograms: Vec<Tally>,
 }
 
 impl ClassStats {
@@ -199,7 +203,7 @@ impl ClassStats {
             *a += b;
         }
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
-            a.add(b).expect("growing histograms take any value");
+            a.add(b);
         }
     }
 
@@ -276,7 +280,7 @@ pub struct Pooled {
     /// Responded within each SLA threshold of the signal.
     pub signal_within: Vec<u64>,
     /// Histogram of each metric, in [`Metric::ALL`] order.
-    pub histograms: Vec<Histogram<u32>>,
+    pub histograms: Vec<Tally>,
     /// Sum of each metric over responded incidents, seconds. Floating-point sums
     /// depend on their order, so [`Pooled::add`] leaves them out: whoever pools sets
     /// them from the runs in replication order ([`Pooled::add_sums`]).
@@ -349,7 +353,7 @@ impl Pooled {
         responded: u64,
         within: &[u64],
         signal_within: &[u64],
-        histograms: &[Histogram<u32>],
+        histograms: &[Tally],
     ) {
         self.n += n;
         self.missed += missed;
@@ -362,7 +366,7 @@ impl Pooled {
             *a += b;
         }
         for (a, b) in self.histograms.iter_mut().zip(histograms) {
-            a.add(b).expect("growing histograms take any value");
+            a.add(b);
         }
     }
 
@@ -460,8 +464,8 @@ pub struct RunStats {
     /// Counted incidents by UTC hour of their signal (the horizon starts at midnight
     /// UTC), for the arrival curve.
     pub signals_by_hour: Vec<u64>,
-    /// Per scope, class and metric: zero values not yet in the histograms (none once
-    /// sealed, so never stored).
+    /// Per scope, class and metric: zero durations not yet in the histograms (none once
+    /// the run is over, so never stored).
     #[serde(skip)]
     zeros: [Vec<[u64; Metric::COUNT]>; 2],
     #[serde(skip)]
@@ -538,24 +542,6 @@ impl RunStats {
             signals_by_hour: vec![0; 24],
             zeros: [0, 1].map(|_| vec![[0; Metric::COUNT]; setup.classes]),
             setup: Some(setup.clone()),
-        }
-    }
-
-    /// Moves the zero values counted apart into the histograms: call once the run is
-    /// over, before reading quantiles.
-    pub fn seal(&mut self) {
-        for (scope, zeros) in [&mut self.members, &mut self.non_members]
-            .into_iter()
-            .zip(&mut self.zeros)
-        {
-            for (c, zeros) in scope.iter_mut().zip(zeros.iter_mut()) {
-                for (h, z) in c.histograms.iter_mut().zip(zeros.iter_mut()) {
-                    if *z > 0 {
-                        h.saturating_record_n(0, u32::try_from(*z).unwrap_or(u32::MAX));
-                        *z = 0;
-                    }
-                }
-            }
         }
     }
 
@@ -721,14 +707,12 @@ impl Sink for RunStats {
                 let zeros = &mut self.zeros[scope][class];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
-                    // Whole seconds, rounded (values are never negative). Stages that
-                    // take no time are common, so zeros are counted apart and added to
-                    // the histograms once, by `seal`.
-                    // (`as u64` gives 0 exactly below 1, or for NaN: tested first, so
-                    // that a zero costs no conversion.)
-                    let rounded = v + 0.5;
-                    if rounded >= 1.0 {
-                        record_secs(&mut c.histograms[m], rounded as u64);
+                    // Whole seconds, rounded (values are never negative; `as u64` reads
+                    // NaN as 0). Stages that take no time are common: their zeros are
+                    // counted apart, and added to the histograms when the run is over.
+                    let secs = (v + 0.5) as u64;
+                    if secs > 0 {
+                        record_secs(&mut c.histograms[m], secs);
                     } else {
                         zeros[m] += 1;
                     }
@@ -746,6 +730,22 @@ impl Sink for RunStats {
             }
         }
     }
+
+    /// Adds the zero durations counted apart into the histograms.
+    fn finish(&mut self) {
+        for (scope, zeros) in [&mut self.members, &mut self.non_members]
+            .into_iter()
+            .zip(&mut self.zeros)
+        {
+            for (c, zeros) in scope.iter_mut().zip(zeros.iter_mut()) {
+                for (h, z) in c.histograms.iter_mut().zip(zeros.iter_mut()) {
+                    if *z > 0 {
+                        h.record_n(0, u32::try_from(std::mem::take(z)).unwrap_or(u32::MAX));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Bytes one run's summaries ([`RunStats`]) take in memory at most, for the memory
@@ -755,12 +755,7 @@ impl Sink for RunStats {
 pub fn run_stats_bytes(setup: &RunSetup) -> u64 {
     let histograms: u64 = Metric::ALL
         .iter()
-        .map(|&m| {
-            let digits = if m == Metric::AlertToResponse { 3 } else { 2 };
-            Histogram::<u32>::new_with_max(MAX_SECS, digits)
-                .map_or(0, |h| h.distinct_values() as u64 * 4)
-                + 200
-        })
+        .map(|&m| Tally::bytes_up_to(digits(m), MAX_SECS) + 200)
         .sum();
     let class = histograms + setup.sla.len() as u64 * 16 + 200;
     2 * setup.classes as u64 * class + run_kept_bytes(setup)
@@ -786,6 +781,7 @@ pub fn run_kept_bytes(setup: &RunSetup) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::Histogram;
 
     /// The growing histograms read exactly as the year-bounded ones they replaced,
     /// beyond the year too.

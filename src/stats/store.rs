@@ -1,8 +1,8 @@
 //! Run summaries on disk, exactly: what finished work items leave behind so that an
 //! interrupted run can resume and shards can be merged. [`RunStats`] and
 //! [`ClassStats`](super::ClassStats) derive their serde form; this module holds the one
-//! part that needs help (histograms as sparse (value, count) lists) and the check that
-//! a stored run fits the study reading it.
+//! part that needs help (histograms, in HdrHistogram's encoding) and the check that a
+//! stored run fits the study reading it.
 
 use super::{Metric, RunSetup, RunStats};
 
@@ -46,7 +46,8 @@ pub mod histograms {
     use serde::ser::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use crate::stats::Metric;
+    use crate::stats::tally::Tally;
+    use crate::stats::{Metric, histogram};
 
     /// Bytes of a V2 header before its counts: cookie, payload length, normalising
     /// offset, digits, lowest and highest value, ratio.
@@ -54,7 +55,7 @@ pub mod histograms {
 
     /// Writes each histogram as a base64 string of its V2 encoding.
     pub fn serialize<S: Serializer>(
-        histograms: &[Histogram<u32>],
+        histograms: &[Tally],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         let mut writer = V2Serializer::new();
@@ -63,18 +64,18 @@ pub mod histograms {
             .iter()
             .map(|h| {
                 bytes.clear();
-                writer.serialize(h, &mut bytes).map_err(S::Error::custom)?;
+                writer
+                    .serialize(&h.to_hdr(), &mut bytes)
+                    .map_err(S::Error::custom)?;
                 Ok(STANDARD.encode(&bytes))
             })
             .collect::<Result<Vec<String>, S::Error>>()?;
         serializer.collect_seq(encoded)
     }
 
-    /// Rebuilds the histograms, one per metric in [`Metric::ALL`] order, growing as the
-    /// ones written did.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<Histogram<u32>>, D::Error> {
+    /// Rebuilds the histograms, one per metric in [`Metric::ALL`] order, each with the
+    /// precision its metric is recorded at.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Tally>, D::Error> {
         let encoded = Vec::<String>::deserialize(deserializer)?;
         if encoded.len() != Metric::COUNT {
             return Err(D::Error::custom(format!(
@@ -86,7 +87,8 @@ pub mod histograms {
         let mut reader = V2Reader::new();
         encoded
             .iter()
-            .map(|text| {
+            .zip(Metric::ALL)
+            .map(|(text, metric)| {
                 let bytes = STANDARD.decode(text).map_err(D::Error::custom)?;
                 // The reader allocates the payload length the header claims: check it
                 // against what is there before trusting it (a damaged item).
@@ -96,11 +98,19 @@ pub mod histograms {
                 if claimed.is_none_or(|n| n > bytes.len().saturating_sub(HEADER)) {
                     return Err(D::Error::custom("a truncated histogram"));
                 }
-                let mut h: Histogram<u32> = reader
+                let h: Histogram<u32> = reader
                     .deserialize(&mut bytes.as_slice())
                     .map_err(|e| D::Error::custom(format!("a damaged histogram: {e:?}")))?;
-                h.auto(true);
-                Ok(h)
+                let digits = histogram(metric).digits();
+                if h.sigfig() != digits || h.low() != 1 {
+                    return Err(D::Error::custom(format!(
+                        "a {} histogram of {} digits from {} instead of {digits} from 1",
+                        metric.name(),
+                        h.sigfig(),
+                        h.low()
+                    )));
+                }
+                Ok(Tally::from_hdr(&h))
             })
             .collect()
     }
@@ -160,7 +170,7 @@ mod tests {
             };
             run.record(i, &incident, &outcome);
         }
-        run.seal();
+        run.finish();
         let text = serde_json::to_string(&run).unwrap();
         let back: RunStats = serde_json::from_str(&text).unwrap();
         let back = back.restored(&setup).unwrap();

@@ -456,6 +456,10 @@ impl Sink for TailSink {
             }
         }
     }
+
+    fn finish(&mut self) {
+        self.stats.finish();
+    }
 }
 
 /// Runs every replication of the scenario's single cell the way `Study` does (the
@@ -502,7 +506,6 @@ fn observe(toml: &str, t_hours: &[f64]) -> Vec<Observed> {
                 }
             }
             sim.finish();
-            sink.stats.seal();
             Observed {
                 stats: sink.stats.all(),
                 wait_tail: sink

@@ -41,9 +41,8 @@ pub mod histograms {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use hdrhistogram::Histogram;
-    use hdrhistogram::serialization::{Deserializer as V2Reader, Serializer as _, V2Serializer};
+    use hdrhistogram::serialization::Deserializer as V2Reader;
     use serde::de::Error as _;
-    use serde::ser::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::stats::tally::Tally;
@@ -58,19 +57,12 @@ pub mod histograms {
         histograms: &[Tally],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut writer = V2Serializer::new();
         let mut bytes = Vec::new();
-        let encoded = histograms
-            .iter()
-            .map(|h| {
-                bytes.clear();
-                writer
-                    .serialize(&h.to_hdr(), &mut bytes)
-                    .map_err(S::Error::custom)?;
-                Ok(STANDARD.encode(&bytes))
-            })
-            .collect::<Result<Vec<String>, S::Error>>()?;
-        serializer.collect_seq(encoded)
+        serializer.collect_seq(histograms.iter().map(|h| {
+            bytes.clear();
+            h.encode_v2(&mut bytes);
+            STANDARD.encode(&bytes)
+        }))
     }
 
     /// Rebuilds the histograms, one per metric in [`Metric::ALL`] order, each with the

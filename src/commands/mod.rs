@@ -323,7 +323,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     // The charts are drawn from the CSV files: the pooled histograms can go first.
     drop(cells);
     crate::report::give_back_freed_memory();
-    pool.install(|| crate::report::html::write_report(&dir))?;
+    let largest_count = study.cells.iter().map(|c| c.k).max().unwrap_or(0);
+    pool.install(|| crate::report::html::write_fresh_report(&dir, largest_count))?;
     out!("{}", brief.console());
     if !ranges.is_empty() {
         outln!("\nWhich estimates matter ([[sensitivity]], sensitivity.csv, tornado.png):");

@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::report::rows::{
     CellKey, CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow,
     IncrementRow, Layout, LoadRow, OptimiseRow, OutageRow, ReadBack, RunRow, SensitivityRow,
-    SummaryRow, UnmatchedRow, VariantRow, WarningRow, WeeklyRow, read_rows, sla_label,
+    SummaryRow, UnmatchedRow, VariantRow, WarningRow, WeeklyRow, read_rows, read_rows_where,
+    sla_label,
 };
 use crate::report::write::Provenance;
 use crate::schedule::IntervalKind;
@@ -174,13 +175,60 @@ fn read_optional<T: serde::de::DeserializeOwned>(
     name: &str,
     columns: &[impl AsRef<str>],
 ) -> Result<Vec<T>> {
-    Ok(read_rows::<T, _>(dir, name, columns)?.map_or_else(Vec::new, |r| r.rows))
+    read_optional_where(dir, name, columns, &[])
+}
+
+/// [`read_optional`], parsing only the rows [`read_rows_where`] keeps.
+fn read_optional_where<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    columns: &[impl AsRef<str>],
+    only: &[(&str, &str)],
+) -> Result<Vec<T>> {
+    Ok(read_rows_where::<T, _>(dir, name, columns, only)?.map_or_else(Vec::new, |r| r.rows))
+}
+
+/// How much of a report folder [`Report::read`] parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Every row of every file: a folder from elsewhere is checked whole.
+    Every,
+    /// The rows the page and charts draw, of a folder this process has just written
+    /// (whose largest agency count, the one the coverage chart draws, is given):
+    /// `runs.csv`, and the other scopes, severities and counts of the distribution,
+    /// weekly and coverage tables, are left unread.
+    Fresh {
+        /// The study's largest agency count.
+        largest_count: usize,
+    },
 }
 
 impl Report {
     /// Reads the report folder `dir` (summary.csv is required, the rest optional). A
     /// folder whose files are not what a run writes is bad input.
     pub fn load(dir: &Path) -> Result<Report> {
+        Report::read(dir, Reading::Every)
+    }
+
+    /// Reads the report folder `dir` as [`Report::load`] does, parsing as much as
+    /// `reading` says; the report is the same either way.
+    pub fn read(dir: &Path, reading: Reading) -> Result<Report> {
+        let fresh = matches!(reading, Reading::Fresh { .. });
+        let largest = match reading {
+            Reading::Fresh { largest_count } => largest_count.to_string(),
+            Reading::Every => String::new(),
+        };
+        // (column, value) pairs of the rows read from the three largest tables.
+        type Only<'a> = Vec<(&'a str, &'a str)>;
+        let (distribution_only, weekly_only, coverage_only): (Only, Only, Only) = if fresh {
+            (
+                vec![("severity", "all"), ("scope", "members")],
+                vec![("scope", "members")],
+                vec![("agencies", &largest)],
+            )
+        } else {
+            Default::default()
+        };
         // The files are independent: read them side by side.
         let (mut compare, mut decision, mut increments, mut warnings, mut findings) =
             (Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]), Ok(vec![]));
@@ -220,22 +268,38 @@ impl Report {
                     SensitivityRow::COLUMNS,
                 );
             });
-            // runs.csv is not drawn, but a damaged one is reported here too.
-            s.spawn(|_| runs = read_optional::<RunRow>(dir, "runs.csv", &RunRow::columns()));
+            // runs.csv is not drawn, but a damaged one is reported here too (when it
+            // was not just written).
+            if !fresh {
+                s.spawn(|_| runs = read_optional::<RunRow>(dir, "runs.csv", &RunRow::columns()));
+            }
             s.spawn(|_| {
-                distribution = read_optional::<DistributionRow>(
+                distribution = read_optional_where::<DistributionRow>(
                     dir,
                     "distribution.csv",
                     DistributionRow::COLUMNS,
+                    &distribution_only,
                 )
             });
-            s.spawn(|_| weekly = read_optional::<WeeklyRow>(dir, "weekly.csv", WeeklyRow::COLUMNS));
+            s.spawn(|_| {
+                weekly = read_optional_where::<WeeklyRow>(
+                    dir,
+                    "weekly.csv",
+                    WeeklyRow::COLUMNS,
+                    &weekly_only,
+                )
+            });
             s.spawn(|_| {
                 desks = read_optional::<DeskRow>(dir, "desks.csv", DeskRow::COLUMNS);
                 load = read_optional::<LoadRow>(dir, "load.csv", LoadRow::COLUMNS);
             });
             s.spawn(|_| {
-                coverage = read_optional::<CoverageRow>(dir, "coverage.csv", CoverageRow::COLUMNS)
+                coverage = read_optional_where::<CoverageRow>(
+                    dir,
+                    "coverage.csv",
+                    CoverageRow::COLUMNS,
+                    &coverage_only,
+                )
             });
         });
         let Some(ReadBack { layout, rows }) = summary? else {

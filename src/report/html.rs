@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::report::charts::{ChartFile, render_report};
-use crate::report::data::{Estimate, Report};
+use crate::report::data::{Estimate, Reading, Report};
 use crate::report::rows::{UnmatchedRow, VariantRow};
 use crate::report::write_atomic;
 
@@ -32,9 +32,19 @@ pub fn write_report(dir: &Path) -> Result<PathBuf> {
     write_report_with(dir, None)
 }
 
+/// [`write_report`] for a folder this process has just written, of a study whose
+/// largest agency count is `largest_count`: only the rows drawn are read back.
+pub fn write_fresh_report(dir: &Path, largest_count: usize) -> Result<PathBuf> {
+    draw_report(dir, Reading::Fresh { largest_count }, None)
+}
+
 /// Like [`write_report`], with the sweep value the single-value charts show.
 pub fn write_report_with(dir: &Path, sweep_value: Option<&str>) -> Result<PathBuf> {
-    let mut report = Report::load(dir)?;
+    draw_report(dir, Reading::Every, sweep_value)
+}
+
+fn draw_report(dir: &Path, reading: Reading, sweep_value: Option<&str>) -> Result<PathBuf> {
+    let mut report = Report::read(dir, reading)?;
     if let Some(v) = sweep_value {
         report.choose_variant(v)?;
     }

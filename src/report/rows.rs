@@ -1100,6 +1100,18 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
     name: &str,
     columns: &[S],
 ) -> Result<Option<ReadBack<T>>> {
+    read_rows_where(dir, name, columns, &[])
+}
+
+/// Like [`read_rows`], parsing only the rows whose fields in `columns` read the given
+/// values, as (column, value) pairs: a folder this process has just written need not
+/// have its every row checked, only the ones it draws.
+pub fn read_rows_where<T: DeserializeOwned, S: AsRef<str>>(
+    dir: &Path,
+    name: &str,
+    columns: &[S],
+    only: &[(&str, &str)],
+) -> Result<Option<ReadBack<T>>> {
     let path = dir.join(name);
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
@@ -1166,6 +1178,10 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
         None if keyed => header.iter().position(|h| h == "agencies").map(|i| i + 1),
         None => None,
     };
+    let only: Vec<(usize, &str)> = only
+        .iter()
+        .filter_map(|&(column, value)| Some((header.iter().position(|h| h == column)?, value)))
+        .collect();
     let mut rows = Vec::new();
     // One record and one keyed copy, reused row after row.
     let (mut record, mut keyed_record) = (::csv::StringRecord::new(), ::csv::StringRecord::new());
@@ -1182,6 +1198,9 @@ pub fn read_rows<T: DeserializeOwned, S: AsRef<str>>(
                 record.len(),
                 header.len()
             )));
+        }
+        if !only.iter().all(|&(at, value)| &record[at] == value) {
+            continue;
         }
         let record = match insert_at {
             None => &record,

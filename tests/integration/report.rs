@@ -184,10 +184,10 @@ fn index_html_links_every_chart_and_csv_and_names_its_provenance() {
     );
 }
 
-#[test]
-fn report_redraws_charts_and_page_from_the_csv_files() {
-    let src = staffing();
-    let dir = src.parent().unwrap().join("redrawn");
+/// The CSV files and run record of report folder `src`, copied into a fresh folder
+/// `name` beside it.
+fn copy_tables(src: &Path, name: &str) -> PathBuf {
+    let dir = src.parent().unwrap().join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
@@ -197,6 +197,13 @@ fn report_redraws_charts_and_page_from_the_csv_files() {
             std::fs::copy(&path, dir.join(&name)).unwrap();
         }
     }
+    dir
+}
+
+#[test]
+fn report_redraws_charts_and_page_from_the_csv_files() {
+    let src = staffing();
+    let dir = copy_tables(src, "redrawn");
     let summary = std::fs::read(dir.join("summary.csv")).unwrap();
     let out = watchsim(&["report", dir.to_str().unwrap()]);
     assert!(out.contains("index.html"), "{out}");
@@ -209,6 +216,30 @@ fn report_redraws_charts_and_page_from_the_csv_files() {
             std::fs::read(src.join(format!("{stem}.png"))).unwrap(),
             "{stem}.png redrawn differently"
         );
+    }
+}
+
+/// A run reads back only the rows its page and charts draw from the folder it has just
+/// written; `watchsim report` reads and checks every row. Both draw the same.
+#[test]
+fn a_run_draws_what_watchsim_report_draws_from_its_folder() {
+    for src in [roster(), staffing()] {
+        let dir = copy_tables(src, "redrawn-whole");
+        watchsim(&["report", dir.to_str().unwrap()]);
+        let mut drawn = 0;
+        for entry in std::fs::read_dir(src).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name == "index.html" || name.ends_with(".png") || name.ends_with(".svg") {
+                assert!(
+                    std::fs::read(src.join(&name)).unwrap()
+                        == std::fs::read(dir.join(&name)).unwrap(),
+                    "{} drawn differently by `watchsim report`",
+                    src.join(&name).display()
+                );
+                drawn += 1;
+            }
+        }
+        assert!(drawn > 10, "{drawn} files compared in {}", src.display());
     }
 }
 

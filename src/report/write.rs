@@ -323,19 +323,17 @@ pub fn write_outputs(
         (
             "runs.csv",
             Box::new(|| {
-                to_csv(
-                    &layout.header(&RunRow::columns()),
-                    cells.iter().flat_map(|c| &c.run_rows),
-                )
+                by_cells(&layout.header(&RunRow::columns()), cells, |c| {
+                    c.iter().flat_map(|c| &c.run_rows).collect()
+                })
             }),
         ),
         (
             "summary.csv",
             Box::new(|| {
-                to_csv(
-                    &layout.header(SummaryRow::COLUMNS),
-                    summary_rows(study, cells),
-                )
+                by_cells(&layout.header(SummaryRow::COLUMNS), cells, |c| {
+                    summary_rows(study, c)
+                })
             }),
         ),
         (
@@ -350,19 +348,17 @@ pub fn write_outputs(
         (
             "distribution.csv",
             Box::new(|| {
-                to_csv(
-                    &layout.header(DistributionRow::COLUMNS),
-                    distribution_rows(study, cells),
-                )
+                by_cells(&layout.header(DistributionRow::COLUMNS), cells, |c| {
+                    distribution_rows(study, c)
+                })
             }),
         ),
         (
             "weekly.csv",
             Box::new(|| {
-                to_csv(
-                    &layout.header(WeeklyRow::COLUMNS),
-                    weekly_rows(study, cells),
-                )
+                by_cells(&layout.header(WeeklyRow::COLUMNS), cells, |c| {
+                    weekly_rows(study, c)
+                })
             }),
         ),
         (
@@ -381,7 +377,7 @@ pub fn write_outputs(
                 .par_iter()
                 .try_for_each(|(name, make)| write_atomic(&dir.join(name), &make()))
         },
-        // The coverage grows with the horizon: stream it, one cell at a time.
+        // The coverage grows with the horizon: stream it, a few cells at a time.
         || {
             write_atomic_with(&dir.join("coverage.csv"), |w| {
                 write_rows::<CoverageRow>(
@@ -389,11 +385,22 @@ pub fn write_outputs(
                     Some(&Layout::default().header(CoverageRow::COLUMNS)),
                     [],
                 )?;
-                for cell in &study.cells {
-                    let name = &study.scenario.schedules[cell.schedule].name;
-                    let rows =
-                        coverage_rows(&study.scenario, name, cell.k, &cell.plan.coverage, &horizon);
-                    write_rows(w, None, rows)?;
+                for few in study.cells.chunks(2 * rayon::current_num_threads()) {
+                    let parts: Vec<Vec<u8>> = few
+                        .par_iter()
+                        .map(|cell| {
+                            let name = &study.scenario.schedules[cell.schedule].name;
+                            let rows = coverage_rows(
+                                &study.scenario,
+                                name,
+                                cell.k,
+                                &cell.plan.coverage,
+                                &horizon,
+                            );
+                            csv_rows(rows)
+                        })
+                        .collect();
+                    parts.iter().try_for_each(|p| w.write_all(p))?;
                 }
                 Ok(())
             })
@@ -406,6 +413,30 @@ pub fn write_outputs(
         .map_err(|e| Error::System(format!("cannot encode run.json: {e}")))?;
     write_atomic(&dir.join("run.json"), json.as_bytes())?;
     Ok(brief)
+}
+
+/// A table's rows as CSV bytes, without a header.
+fn csv_rows<T: serde::Serialize>(rows: impl IntoIterator<Item = T>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_rows(&mut bytes, None, rows).expect("writing to memory cannot fail");
+    bytes
+}
+
+/// A table of rows made per cell (`rows` of some cells are those cells' rows, in
+/// order), made a cell at a time side by side and joined in cell order under `header`:
+/// the same bytes as made at once.
+fn by_cells<'a, T: serde::Serialize>(
+    header: &[String],
+    cells: &'a [CellResults],
+    rows: impl Fn(&'a [CellResults]) -> Vec<T> + Sync,
+) -> Vec<u8> {
+    let parts: Vec<Vec<u8>> = cells
+        .par_iter()
+        .map(|c| csv_rows(rows(std::slice::from_ref(c))))
+        .collect();
+    let mut bytes = to_csv::<T>(header, []);
+    parts.iter().for_each(|p| bytes.extend_from_slice(p));
+    bytes
 }
 
 /// The header line of `incidents.csv`.

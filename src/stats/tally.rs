@@ -212,22 +212,22 @@ impl Tally {
         out.extend_from_slice(&1.0f64.to_be_bytes()); // integer to double ratio
         let payload = out.len();
         let last = self.counts.iter().rposition(|&c| c > 0).unwrap_or(0);
-        let mut counts = self.counts.get(..=last).unwrap_or(&[0]).iter().peekable();
-        while let Some(&count) = counts.next() {
-            let mut zeros = 0i64;
-            if count == 0 {
-                zeros = 1;
-                while counts.next_if(|&&c| c == 0).is_some() {
-                    zeros += 1;
-                }
+        let counts = self.counts.get(..=last).unwrap_or(&[0]);
+        // At most 5 bytes a count: the zig-zag form of a u32 has 33 bits.
+        out.reserve(counts.len() * 5);
+        let mut i = 0;
+        while i < counts.len() {
+            if counts[i] > 0 {
+                // Zig-zag of a positive n: 2n.
+                push_leb128(out, u64::from(counts[i]) << 1);
+                i += 1;
+            } else {
+                let zeros = counts[i..].iter().take_while(|&&c| c == 0).count();
+                // A lone zero is written as a count; a run as its negated length,
+                // whose zig-zag form is 2 × length − 1.
+                push_leb128(out, if zeros == 1 { 0 } else { 2 * zeros as u64 - 1 });
+                i += zeros;
             }
-            let value = if zeros > 1 { -zeros } else { i64::from(count) };
-            let mut zigzag = ((value << 1) ^ (value >> 63)) as u64;
-            while zigzag >= 0x80 {
-                out.push(0x80 | (zigzag & 0x7f) as u8);
-                zigzag >>= 7;
-            }
-            out.push(zigzag as u8);
         }
         let length = (out.len() - payload) as u32;
         out[start + 4..start + 8].copy_from_slice(&length.to_be_bytes());
@@ -249,6 +249,16 @@ impl Tally {
         t.grow(t.index_of(max));
         t.counts.len() as u64 * 4
     }
+}
+
+/// Appends `value` in LEB128: seven bits a byte, low bits first.
+#[inline]
+fn push_leb128(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(0x80 | (value & 0x7f) as u8);
+        value >>= 7;
+    }
+    out.push(value as u8);
 }
 
 #[cfg(test)]

@@ -11,9 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::report::rows::{
     CellKey, CompareRow, CoverageRow, DecisionRow, DeskRow, DistributionRow, FindingRow,
-    IncrementRow, Layout, LoadRow, OptimiseRow, OutageRow, ReadBack, RunRow, SensitivityRow,
-    SummaryRow, UnmatchedRow, VariantRow, WarningRow, WeeklyRow, read_rows, read_rows_where,
-    sla_label,
+    IncrementRow, Layout, LoadRow, OptimiseRow, OutageRow, RunRow, SensitivityRow, SummaryRow,
+    UnmatchedRow, VariantRow, WarningRow, WeeklyRow, read_rows, read_rows_where, sla_label,
 };
 use crate::report::write::Provenance;
 use crate::schedule::IntervalKind;
@@ -141,6 +140,55 @@ pub struct Report {
     chosen_variant: Option<String>,
 }
 
+/// summary.csv's rows by (cell, scope, severity, metric), with what they name: the
+/// schedules, sweep values and severities in file order (`all` last), the agency counts
+/// ascending, and the replications.
+struct SummaryIndex {
+    schedules: Vec<String>,
+    counts: Vec<usize>,
+    variants: Vec<String>,
+    severities: Vec<String>,
+    rows: HashMap<(CellKey, String, String, String), SummaryRow>,
+    replications: u32,
+}
+
+impl SummaryIndex {
+    fn of(rows: Vec<SummaryRow>) -> SummaryIndex {
+        let mut index = SummaryIndex {
+            schedules: Vec::new(),
+            counts: Vec::new(),
+            variants: Vec::new(),
+            severities: Vec::new(),
+            rows: HashMap::with_capacity(rows.len()),
+            replications: 0,
+        };
+        for row in rows {
+            push_unique(&mut index.schedules, &row.key.schedule);
+            push_unique(&mut index.variants, row.key.variant());
+            push_unique(&mut index.severities, &row.severity);
+            if !index.counts.contains(&row.key.agencies) {
+                index.counts.push(row.key.agencies);
+            }
+            index.replications = row.replications;
+            index.rows.insert(
+                (
+                    row.key.clone(),
+                    row.scope.clone(),
+                    row.severity.clone(),
+                    row.metric.clone(),
+                ),
+                row,
+            );
+        }
+        index.counts.sort_unstable();
+        if let Some(i) = index.severities.iter().position(|s| s == "all") {
+            let all = index.severities.remove(i);
+            index.severities.push(all);
+        }
+        index
+    }
+}
+
 fn push_unique(v: &mut Vec<String>, s: &str) {
     if !v.iter().any(|x| x == s) {
         v.push(s.to_string());
@@ -246,6 +294,7 @@ impl Report {
         rayon::scope(|s| {
             s.spawn(|_| {
                 summary = read_rows::<SummaryRow, _>(dir, "summary.csv", SummaryRow::COLUMNS)
+                    .map(|read| read.map(|r| (r.layout, SummaryIndex::of(r.rows))))
             });
             s.spawn(|_| {
                 compare = read_optional::<CompareRow>(dir, "compare.csv", CompareRow::COLUMNS)
@@ -302,13 +351,13 @@ impl Report {
                 )
             });
         });
-        let Some(ReadBack { layout, rows }) = summary? else {
+        let Some((layout, index)) = summary? else {
             return Err(Error::report_folder(format!(
                 "{} has no summary.csv: is it the report folder of a `watchsim run`?",
                 dir.display()
             )));
         };
-        if rows.is_empty() {
+        if index.rows.is_empty() {
             return Err(Error::report_folder(format!(
                 "{} has no rows: the run that wrote it counted nothing to report; re-run it",
                 dir.join("summary.csv").display()
@@ -324,35 +373,14 @@ impl Report {
             })?),
             Err(_) => None,
         };
-        let mut schedules = Vec::new();
-        let mut counts = Vec::new();
-        let mut variants = Vec::new();
-        let mut severities = Vec::new();
-        let mut summary = HashMap::new();
-        let mut replications = 0;
-        for row in rows {
-            push_unique(&mut schedules, &row.key.schedule);
-            push_unique(&mut variants, row.key.variant());
-            push_unique(&mut severities, &row.severity);
-            if !counts.contains(&row.key.agencies) {
-                counts.push(row.key.agencies);
-            }
-            replications = row.replications;
-            summary.insert(
-                (
-                    row.key.clone(),
-                    row.scope.clone(),
-                    row.severity.clone(),
-                    row.metric.clone(),
-                ),
-                row,
-            );
-        }
-        counts.sort_unstable();
-        if let Some(i) = severities.iter().position(|s| s == "all") {
-            let all = severities.remove(i);
-            severities.push(all);
-        }
+        let SummaryIndex {
+            schedules,
+            counts,
+            variants,
+            severities,
+            rows: summary,
+            replications,
+        } = index;
         let Layout { sweep, slas } = layout;
         let mut report = Report {
             dir: dir.to_path_buf(),

@@ -221,13 +221,22 @@ impl Tally {
                 // Zig-zag of a positive n: 2n.
                 push_leb128(out, u64::from(counts[i]) << 1);
                 i += 1;
-            } else {
-                let zeros = counts[i..].iter().take_while(|&&c| c == 0).count();
-                // A lone zero is written as a count; a run as its negated length,
-                // whose zig-zag form is 2 × length − 1.
-                push_leb128(out, if zeros == 1 { 0 } else { 2 * zeros as u64 - 1 });
-                i += zeros;
+                continue;
             }
+            // A run of zeros: counts are mostly zeros, with long runs past the values
+            // recorded, so whole blocks of them are skipped at once.
+            let start = i;
+            i += 1;
+            while i + 8 <= counts.len() && counts[i..i + 8].iter().all(|&c| c == 0) {
+                i += 8;
+            }
+            while i < counts.len() && counts[i] == 0 {
+                i += 1;
+            }
+            let zeros = i - start;
+            // A lone zero is written as a count; a run as its negated length, whose
+            // zig-zag form is 2 × length − 1.
+            push_leb128(out, if zeros == 1 { 0 } else { 2 * zeros as u64 - 1 });
         }
         let length = (out.len() - payload) as u32;
         out[start + 4..start + 8].copy_from_slice(&length.to_be_bytes());

@@ -195,17 +195,24 @@ pub fn brief(
 
     let details = details(study, decisions);
     let mut findings = findings(study, cells, decisions, increments, outages);
-    // Always-on's lead rests on a modelling choice a planner should see stated.
-    let always_recommended = decisions.iter().any(|d| {
-        d.recommended().is_some_and(|r| {
-            matches!(
-                study.scenario.schedules[study.cells[cells[r.cell].cell].schedule].rule,
-                crate::scenario::Rule::Always
-            )
-        })
+    // Always-on's lead rests on a modelling choice a planner should see stated: where
+    // it leads other schedules and some desk keeps hours that the choice overrides.
+    let always_leads = decisions.iter().any(|d| {
+        d.schedules.len() > 1
+            && d.recommended().is_some_and(|r| {
+                matches!(
+                    study.scenario.schedules[study.cells[cells[r.cell].cell].schedule].rule,
+                    crate::scenario::Rule::Always
+                )
+            })
     });
+    let desk_hours = study
+        .scenario
+        .agencies
+        .iter()
+        .any(|a| matches!(a.desk, crate::scenario::Desk::Hours { .. }));
     let caveat = "Always-on's lead comes largely from its members' referral desks counting as open all day while their agency holds the watch ([watch] desk_open_on_watch = true); set it to false to judge always-on with its desks' own opening hours.";
-    if always_recommended && study.scenario.watch.desk_open_on_watch {
+    if always_leads && desk_hours && study.scenario.watch.desk_open_on_watch {
         d.push_str(&format!("\nNote: {caveat}\n"));
         if findings.len() < 8 {
             findings.push(caveat.into());

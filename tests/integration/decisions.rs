@@ -200,19 +200,54 @@ fn an_overloaded_desk_and_cases_open_at_the_horizon_are_warned() {
 }
 
 /// The console's warning lines of a study.
-fn console_warnings(text: &str) -> Vec<String> {
+/// The console's first screen for a scenario.
+fn console(text: &str) -> String {
     let s = study(text);
     let cells = by_cell(&s, &s.run(false));
     let d = decisions(&s, &cells);
     let w = warnings(&s, &cells, &d);
     let increments = watchsim::report::decision::increments(&s, &cells);
     let outages = watchsim::report::outages::outages(&s, &cells);
-    watchsim::report::brief::brief(&s, &cells, &d, &increments, &outages, w)
-        .console()
+    watchsim::report::brief::brief(&s, &cells, &d, &increments, &outages, w).console()
+}
+
+fn console_warnings(text: &str) -> Vec<String> {
+    console(text)
         .lines()
         .filter(|l| l.starts_with("  ! "))
         .map(String::from)
         .collect()
+}
+
+#[test]
+fn the_desk_caveat_is_printed_only_where_it_moves_always_on_s_lead() {
+    let with_desks = |text: String| {
+        text.replace(
+            "police = \"const(10m)\"",
+            "police = \"const(10m)\"\ndesk = { open = \"09:00\", close = \"17:00\", days = \"Mon-Fri\" }",
+        )
+    };
+    let caveat = "Always-on's lead comes largely from";
+    let study_of = |schedules: &str| {
+        scenario(
+            "replications = 2\ndays = 14",
+            "rate = \"40/day\"\nrest_of_world = 0.4",
+            schedules,
+        )
+    };
+    // Always-on recommended over office hours, with desks that keep hours: the choice
+    // to count them open on watch carries its lead.
+    let screen = console(&with_desks(study_of(SCHEDULES)));
+    assert!(screen.contains("  always "), "{screen}");
+    assert!(screen.contains(caveat), "{screen}");
+    // Desks open around the clock: the choice changes nothing.
+    let screen = console(&study_of(SCHEDULES));
+    assert!(!screen.contains(caveat), "{screen}");
+    // Always-on alone: it leads nothing.
+    let screen = console(&with_desks(study_of(
+        "[[schedule]]\nname = \"always\"\nkind = \"always\"\n",
+    )));
+    assert!(!screen.contains(caveat), "{screen}");
 }
 
 #[test]

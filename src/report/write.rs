@@ -225,17 +225,28 @@ pub fn coverage_rows(
     coverage: &Coverage,
     horizon: &Horizon,
 ) -> Vec<CoverageRow> {
+    // Intervals follow one another: an interval's start is usually the last one's end,
+    // formatted once.
+    let mut last_end: Option<(f64, String)> = None;
     coverage
         .intervals(k)
         .into_iter()
-        .map(|i| CoverageRow {
-            schedule: name.to_string(),
-            agencies: k,
-            kind: i.kind,
-            agency: member_names(scenario, i.members),
-            start: rfc3339(horizon.instant(i.start)),
-            end: rfc3339(horizon.instant(i.end)),
-            hours: ((i.end - i.start) / 3600.0 * 1e6).round() / 1e6,
+        .map(|i| {
+            let start = match last_end.take() {
+                Some((t, text)) if t == i.start => text,
+                _ => rfc3339(horizon.instant(i.start)),
+            };
+            let end = rfc3339(horizon.instant(i.end));
+            last_end = Some((i.end, end.clone()));
+            CoverageRow {
+                schedule: name.to_string(),
+                agencies: k,
+                kind: i.kind,
+                agency: member_names(scenario, i.members),
+                start,
+                end,
+                hours: ((i.end - i.start) / 3600.0 * 1e6).round() / 1e6,
+            }
         })
         .collect()
 }

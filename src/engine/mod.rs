@@ -64,6 +64,11 @@ pub struct Outcome {
     pub desk: f64,
     /// Police response.
     pub police: f64,
+    /// When the police would have responded had the responsible desk kept its own
+    /// hours even while its agency held the watch (`desk_open_on_watch = false`): the
+    /// same as `response` where that rule changes nothing. The desk never feeds back
+    /// into the watch, so this is exactly a run with the rule off, on the same draws.
+    pub response_own_hours: f64,
 }
 
 impl Outcome {
@@ -80,6 +85,7 @@ impl Outcome {
             referral: f64::NAN,
             desk: f64::NAN,
             police: f64::NAN,
+            response_own_hours: f64::NAN,
         }
     }
 
@@ -204,6 +210,9 @@ pub struct CellPlan {
     /// Per agency: when its desk accepts referrals (own hours or holding the watch),
     /// as sorted disjoint intervals; `None` for always.
     accept: Vec<Option<Vec<(f64, f64)>>>,
+    /// Per agency: when its desk accepts referrals by its own hours alone, where that
+    /// differs from `accept` (a member's desk with hours, `desk_open_on_watch`).
+    own_hours: Vec<Option<Vec<(f64, f64)>>>,
 }
 
 impl CellPlan {
@@ -242,12 +251,24 @@ impl CellPlan {
                 })
             })
             .collect();
+        let own_hours = config
+            .desk_hours
+            .iter()
+            .enumerate()
+            .map(|(j, hours)| {
+                hours
+                    .as_ref()
+                    .filter(|_| j < k && config.desk_open_on_watch)
+                    .map(|hours| merge_intervals(hours.clone()))
+            })
+            .collect();
         CellPlan {
             k,
             coverage,
             covered_before,
             rate,
             accept,
+            own_hours,
         }
     }
 
@@ -302,18 +323,48 @@ impl CellPlan {
         (c.starts[i] + if rate == 1.0 { left } else { left / rate }).max(signal)
     }
 
-    /// When agency `j`'s desk accepts a referral arriving at `t` (`t` itself if open).
-    fn accept_time(&self, j: usize, t: f64) -> f64 {
-        match &self.accept[j] {
-            None => t,
-            Some(intervals) => {
-                let i = intervals.partition_point(|&(_, end)| end <= t);
-                match intervals.get(i) {
-                    Some(&(start, _)) => start.max(t),
-                    None => f64::INFINITY,
-                }
+    /// When agency `j`'s desk accepts a referral arriving at `t` (`t` itself if open);
+    /// `hint` is the interval of its previous referral, moved to this one's.
+    fn accept_time(&self, j: usize, t: f64, hint: &mut usize) -> f64 {
+        first_open(self.accept[j].as_deref(), t, hint)
+    }
+
+    /// [`CellPlan::accept_time`] had the desk kept its own hours while its agency held
+    /// the watch; `None` where that is the same.
+    fn accept_time_own_hours(&self, j: usize, t: f64, hint: &mut usize) -> Option<f64> {
+        self.own_hours[j]
+            .as_deref()
+            .map(|h| first_open(Some(h), t, hint))
+    }
+}
+
+/// The first time at or after `t` inside `intervals` (sorted, disjoint; `None`: always
+/// open); infinite past the last. `hint` is an interval at or before `t`'s (the one
+/// found last time), moved to `t`'s: times that come in order are found in a step or
+/// two instead of a search.
+fn first_open(intervals: Option<&[(f64, f64)]>, t: f64, hint: &mut usize) -> f64 {
+    let Some(intervals) = intervals else {
+        return t;
+    };
+    // The first interval that ends after `t`.
+    let mut i = (*hint).min(intervals.len());
+    if i > 0 && intervals[i - 1].1 > t {
+        i = intervals.partition_point(|&(_, end)| end <= t);
+    } else {
+        let mut steps = 0;
+        while i < intervals.len() && intervals[i].1 <= t {
+            i += 1;
+            steps += 1;
+            if steps == 4 {
+                i += intervals[i..].partition_point(|&(_, end)| end <= t);
+                break;
             }
         }
+    }
+    *hint = i;
+    match intervals.get(i) {
+        Some(&(start, _)) => start.max(t),
+        None => f64::INFINITY,
     }
 }
 
@@ -470,6 +521,9 @@ pub struct Simulation<'a, S: Sink> {
     next_boundary: usize,
     /// Coverage segment of the latest signal (signals come in order).
     segment_hint: usize,
+    /// Per agency: the desk interval of its latest referral, as run and by the desk's own
+    /// hours (referrals arrive nearly in order).
+    desk_hints: Vec<[usize; 2]>,
     /// Under `route = "round_robin"`: the holder that took the last case routed by it.
     last_routed: Option<usize>,
     totals: RunTotals,
@@ -538,6 +592,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             mask: coverage.masks[0],
             next_boundary: 1,
             segment_hint: 0,
+            desk_hints: vec![[0; 2]; plan.accept.len()],
             last_routed: None,
             totals,
         }
@@ -841,21 +896,31 @@ impl<'a, S: Sink> Simulation<'a, S> {
             .jurisdiction
             .map(usize::from)
             .filter(|&j| j < self.plan.k);
-        let (referral, desk, police) = if let Some(j) = member {
+        let calls_out = |j: usize| self.config.callout_for[j] & (1 << inc.class) != 0;
+        let desk_wait = |j: usize, arrives: f64, accepted: f64| {
+            let wait = accepted - arrives;
+            if wait > 0.0 && calls_out(j) {
+                wait.min(inc.callout)
+            } else {
+                wait
+            }
+        };
+        let (referral, desk, police, desk_own_hours) = if let Some(j) = member {
             let referral = if j == d {
                 inc.domestic
             } else {
                 inc.cross_border
             };
             let arrives = now + referral;
-            let accepted = self.plan.accept_time(j, arrives);
-            let mut wait = accepted - arrives;
-            if wait > 0.0 && self.config.callout_for[j] & (1 << inc.class) != 0 {
-                wait = wait.min(inc.callout);
-            }
-            (referral, wait, inc.police)
+            let [hint, own_hint] = &mut self.desk_hints[j];
+            let wait = desk_wait(j, arrives, self.plan.accept_time(j, arrives, hint));
+            let own = self
+                .plan
+                .accept_time_own_hours(j, arrives, own_hint)
+                .map_or(wait, |accepted| desk_wait(j, arrives, accepted));
+            (referral, wait, inc.police, own)
         } else {
-            (inc.international, 0.0, inc.non_member_police)
+            (inc.international, 0.0, inc.non_member_police, 0.0)
         };
         let alert = case.key.time();
         let response = now + referral + desk + police;
@@ -871,6 +936,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             referral,
             desk,
             police,
+            response_own_hours: now + referral + desk_own_hours + police,
         };
         // A response time that is not a number (a draw that overflowed to infinity,
         // then infinity − infinity) also ends the case as open.

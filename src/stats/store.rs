@@ -17,6 +17,7 @@ impl RunStats {
                 && scope.iter().all(|c| {
                     c.within.len() == sla
                         && c.signal_within.len() == sla
+                        && c.within_own_hours.len() == sla
                         && c.histograms.len() == Metric::COUNT
                         && c.missed + c.open + c.responded == c.n
                 })
@@ -159,6 +160,7 @@ mod tests {
                 referral: 0.0,
                 desk: 0.0,
                 police: incident.police,
+                response_own_hours: signal + 60.0 + incident.police,
             };
             run.record(i, &incident, &outcome);
         }

@@ -227,7 +227,7 @@ fn the_desk_caveat_is_printed_only_where_it_moves_always_on_s_lead() {
             "police = \"const(10m)\"\ndesk = { open = \"09:00\", close = \"17:00\", days = \"Mon-Fri\" }",
         )
     };
-    let caveat = "Always-on's lead comes largely from";
+    let caveat = "Always-on's lead counts its members' referral desks as open all day";
     let study_of = |schedules: &str| {
         scenario(
             "replications = 2\ndays = 14",
@@ -240,6 +240,13 @@ fn the_desk_caveat_is_printed_only_where_it_moves_always_on_s_lead() {
     let screen = console(&with_desks(study_of(SCHEDULES)));
     assert!(screen.contains("  always "), "{screen}");
     assert!(screen.contains(caveat), "{screen}");
+    // With what the rule is worth: always-on's share and lead had the desks kept their
+    // own hours.
+    assert!(
+        screen.contains("Had the desks kept their own hours")
+            && screen.contains("points instead of"),
+        "{screen}"
+    );
     // Desks open around the clock: the choice changes nothing.
     let screen = console(&study_of(SCHEDULES));
     assert!(!screen.contains(caveat), "{screen}");

@@ -471,3 +471,53 @@ fn callout_mean_and_desk_close_sweep() {
         desk_mean(0)
     );
 }
+
+/// Each run counts, beside its shares, the cases it would have answered within each
+/// SLA had the desks kept their own hours while their agency held the watch: exactly
+/// what a run with `desk_open_on_watch = false` counts on the same incidents (the desk
+/// never feeds back into the watch). The growing roster, cut to four weeks: desks with
+/// hours and call-outs, several classes, every kind of schedule.
+#[test]
+fn the_desks_own_hours_are_counted_as_a_run_without_desk_open_on_watch_counts() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/growing-roster.toml"),
+    )
+    .unwrap()
+    .replacen("days = 364", "days = 28", 1)
+    .replacen("replications = 10", "replications = 2", 1);
+    let runs = |open_on_watch: bool| {
+        let text = text.replacen(
+            "[watch]",
+            &format!("[watch]\ndesk_open_on_watch = {open_on_watch}"),
+            1,
+        );
+        let s = Scenario::from_toml(&text, "roster.toml").unwrap_or_else(|e| panic!("{e}"));
+        Study::new(s).unwrap().run(false)
+    };
+    let (on, off) = (runs(true), runs(false));
+    assert_eq!(on.len(), off.len());
+    let mut moved = 0;
+    for (a, b) in on.iter().zip(&off) {
+        assert_eq!((a.cell, a.replication), (b.cell, b.replication));
+        for (ca, cb) in a
+            .stats
+            .members
+            .iter()
+            .chain(&a.stats.non_members)
+            .zip(b.stats.members.iter().chain(&b.stats.non_members))
+        {
+            assert_eq!(ca.n, cb.n);
+            assert_eq!(
+                ca.within_own_hours, cb.within,
+                "cell {} rep {}",
+                a.cell, a.replication
+            );
+            assert_eq!(cb.within_own_hours, cb.within, "off: no other hours");
+            moved += usize::from(ca.within != ca.within_own_hours);
+        }
+    }
+    assert!(
+        moved > 0,
+        "the rule changed no share: the test proves nothing"
+    );
+}

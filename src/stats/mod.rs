@@ -167,11 +167,11 @@ pub struct ClassStats {
     pub within: Vec<u64>,
     /// Responded incidents with signal → response within each SLA threshold.
     pub signal_within: Vec<u64>,
-    /// Incidents that would have been responded within each SLA threshold of the alert
-    /// had the referral desks kept their own hours while their agency held the watch
-    /// ([`Outcome::response_own_hours`]): what `within` would be with
-    /// `desk_open_on_watch = false`.
-    pub within_own_hours: Vec<u64>,
+    /// Of `within`, the incidents that would not have been responded within each SLA
+    /// threshold had the referral desks kept their own hours while their agency held
+    /// the watch ([`Outcome::response_own_hours`]): `within` minus these is what
+    /// `within` would be with `desk_open_on_watch = false`.
+    pub lost_own_hours: Vec<u64>,
     /// Histogram of each metric over responded incidents, whole seconds, in
     /// [`Metric::ALL`] order (stored in HdrHistogram's encoding).
     #[serde(with = "store::histograms")]
@@ -188,7 +188,7 @@ impl ClassStats {
             sums: [0.0; Metric::COUNT],
             within: vec![0; sla],
             signal_within: vec![0; sla],
-            within_own_hours: vec![0; sla],
+            lost_own_hours: vec![0; sla],
             histograms: Metric::ALL.into_iter().map(histogram).collect(),
         }
     }
@@ -208,11 +208,7 @@ impl ClassStats {
         for (a, b) in self.signal_within.iter_mut().zip(&other.signal_within) {
             *a += b;
         }
-        for (a, b) in self
-            .within_own_hours
-            .iter_mut()
-            .zip(&other.within_own_hours)
-        {
+        for (a, b) in self.lost_own_hours.iter_mut().zip(&other.lost_own_hours) {
             *a += b;
         }
         for (a, b) in self.histograms.iter_mut().zip(&other.histograms) {
@@ -259,9 +255,9 @@ impl ClassStats {
     }
 
     /// Share of counted incidents that would have been responded within SLA `i` of the
-    /// alert had the desks kept their own hours ([`ClassStats::within_own_hours`]).
+    /// alert had the desks kept their own hours ([`ClassStats::lost_own_hours`]).
     pub fn share_within_own_hours(&self, i: usize) -> f64 {
-        self.share(self.within_own_hours[i])
+        self.share(self.within[i] - self.lost_own_hours[i])
     }
 
     /// Share of counted incidents that were missed.
@@ -574,7 +570,7 @@ impl RunStats {
                     histograms: Vec::new(),
                     within: c.within.clone(),
                     signal_within: c.signal_within.clone(),
-                    within_own_hours: c.within_own_hours.clone(),
+                    lost_own_hours: c.lost_own_hours.clone(),
                     ..*c
                 })
                 .collect()
@@ -738,24 +734,27 @@ impl Sink for RunStats {
                     }
                 }
                 let s2r = values[Metric::SignalToResponse.index()];
-                // Responded, had the desks kept their own hours, as the engine decides
-                // (a response past the horizon, or not a number, leaves the case open).
-                let own = outcome.response_own_hours;
-                let own_a2r = if own.is_nan() || own > setup.horizon {
-                    f64::INFINITY
-                } else {
-                    own - outcome.alert
-                };
-                for (((w, sw), ow), t) in c
+                for ((w, sw), t) in c
                     .within
                     .iter_mut()
                     .zip(c.signal_within.iter_mut())
-                    .zip(c.within_own_hours.iter_mut())
                     .zip(&setup.sla)
                 {
                     *w += u64::from(a2r <= *t);
                     *sw += u64::from(s2r <= *t);
-                    *ow += u64::from(own_a2r <= *t);
+                }
+                let own = outcome.response_own_hours;
+                if own != outcome.response {
+                    // Later had the desk kept its own hours: responded then as the engine
+                    // decides (a response past the horizon, or not a number, is open).
+                    let own_a2r = if own.is_nan() || own > setup.horizon {
+                        f64::INFINITY
+                    } else {
+                        own - outcome.alert
+                    };
+                    for (lost, t) in c.lost_own_hours.iter_mut().zip(&setup.sla) {
+                        *lost += u64::from(a2r <= *t && own_a2r > *t);
+                    }
                 }
             }
         }

@@ -17,7 +17,7 @@ impl RunStats {
                 && scope.iter().all(|c| {
                     c.within.len() == sla
                         && c.signal_within.len() == sla
-                        && c.within_own_hours.len() == sla
+                        && c.lost_own_hours.len() == sla
                         && c.histograms.len() == Metric::COUNT
                         && c.missed + c.open + c.responded == c.n
                 })

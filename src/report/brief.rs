@@ -605,26 +605,28 @@ fn own_hours_leads(
 /// The note on `desk_open_on_watch`, with always-on's shares and lead as run and had
 /// the desks kept their own hours (ranges over the agency counts).
 fn own_hours_caveat(study: &Study, leads: &[OwnHoursLead]) -> String {
-    let range = |f: &dyn Fn(&OwnHoursLead) -> f64, scale: f64| {
+    // The range over the agency counts, in whole percent or points (`+ 0.0` turns a
+    // rounded −0 into 0).
+    let range = |f: &dyn Fn(&OwnHoursLead) -> f64| {
         let (lo, hi) = leads
             .iter()
             .map(f)
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
                 (lo.min(x), hi.max(x))
             });
-        let (lo, hi) = ((scale * lo).round(), (scale * hi).round());
+        let (lo, hi) = ((100.0 * lo).round() + 0.0, (100.0 * hi).round() + 0.0);
         if lo == hi {
             format!("{lo:.0}")
         } else {
-            format!("{lo:.0}–{hi:.0}")
+            format!("{lo:.0} to {hi:.0}")
         }
     };
     let within = measure_words(study);
     format!(
         "Always-on's lead counts its members' referral desks as open all day while their agency holds the watch ([watch] desk_open_on_watch = true). Had the desks kept their own hours (the same incidents; means over replications), always-on would answer {} % of the members' cases {within} against {} % for the best other schedule: a lead of {} points instead of {}. Set desk_open_on_watch = false to compare the schedules that way, with confidence intervals.",
-        range(&|l| l.always_own, 100.0),
-        range(&|l| l.best_other_own, 100.0),
-        range(&|l| l.always_own - l.best_other_own, 100.0),
-        range(&|l| l.always - l.best_other, 100.0),
+        range(&|l| l.always_own),
+        range(&|l| l.best_other_own),
+        range(&|l| l.always_own - l.best_other_own),
+        range(&|l| l.always - l.best_other),
     )
 }

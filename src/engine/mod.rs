@@ -461,10 +461,12 @@ impl Ord for Event {
     }
 }
 
-/// Non-negative f64 to u64 with the same order.
+/// Non-negative f64 to u64 with the same order. A NaN time (a draw that overflowed,
+/// then infinity − infinity) maps above every time, infinity included: its event is
+/// never due, and its case ends open at the horizon.
 #[inline]
 fn time_key(t: f64) -> u64 {
-    debug_assert!(t >= 0.0);
+    debug_assert!(t >= 0.0 || t.is_nan(), "{t}");
     t.to_bits()
 }
 

@@ -78,22 +78,23 @@ fn a2r(c: &ClassStats) -> &Tally {
 
 /// Histograms added together.
 fn sum_histograms<'a>(parts: impl IntoIterator<Item = &'a Tally>) -> Tally {
-    let mut parts = parts.into_iter();
-    let mut sum = parts.next().expect("at least one class").clone();
-    for h in parts {
-        sum.add(h);
-    }
-    sum
+    summed(parts, Tally::add)
 }
 
 /// Summaries merged in order (the first, then each of the others added to it).
 fn merged<'a>(parts: impl IntoIterator<Item = &'a ClassStats>) -> ClassStats {
+    summed(parts, ClassStats::merge)
+}
+
+/// The first of `parts`, with each of the others added to it in order by `add`.
+fn summed<'a, T: Clone + 'a>(
+    parts: impl IntoIterator<Item = &'a T>,
+    add: impl Fn(&mut T, &T),
+) -> T {
     let mut parts = parts.into_iter();
-    let mut all = parts.next().expect("at least one class").clone();
-    for c in parts {
-        all.merge(c);
-    }
-    all
+    let mut sum = parts.next().expect("at least one part").clone();
+    parts.for_each(|p| add(&mut sum, p));
+    sum
 }
 
 /// A summary with its alert → response [p50, p90, p95] (seconds; NaN if none

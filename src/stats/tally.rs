@@ -8,7 +8,8 @@
 //! lowest discernible value 1, 2 or 3 significant digits, growing as its values do) and
 //! reads quantiles exactly as `Histogram::value_at_quantile(s)` does, so every figure is
 //! unchanged; recording is an index and an increment, and adding is adding two arrays.
-//! HdrHistogram itself is still what a stored run is encoded with ([`Tally::to_hdr`]).
+//! A stored run keeps HdrHistogram's V2 encoding ([`Tally::encode_v2`]), read back
+//! through the crate.
 
 use hdrhistogram::Histogram;
 
@@ -49,13 +50,9 @@ impl Tally {
     }
 
     /// Values recorded.
-    pub fn len(&self) -> u64 {
+    #[cfg(test)]
+    fn len(&self) -> u64 {
         self.total
-    }
-
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.total == 0
     }
 
     /// The bucket index of `value`.
@@ -80,13 +77,13 @@ impl Tally {
     }
 
     /// The smallest value counted at bucket index `index`.
-    pub fn lowest_at(&self, index: usize) -> u64 {
+    fn lowest_at(&self, index: usize) -> u64 {
         let (bucket, sub_bucket) = self.location(index);
         sub_bucket << bucket
     }
 
     /// The largest value counted at bucket index `index`.
-    pub fn highest_at(&self, index: usize) -> u64 {
+    fn highest_at(&self, index: usize) -> u64 {
         let (bucket, sub_bucket) = self.location(index);
         ((sub_bucket + 1) << bucket) - 1
     }
@@ -170,7 +167,8 @@ impl Tally {
     }
 
     /// Every non-empty bucket: (its smallest value, count), in value order.
-    pub fn buckets(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+    #[cfg(test)]
+    fn buckets(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
         self.counts
             .iter()
             .enumerate()
@@ -178,8 +176,9 @@ impl Tally {
             .map(|(i, &c)| (self.lowest_at(i), c))
     }
 
-    /// The same counts as an HdrHistogram (for its standard encoding).
-    pub fn to_hdr(&self) -> Histogram<u32> {
+    /// The same counts as an HdrHistogram (to check this module against it).
+    #[cfg(test)]
+    fn to_hdr(&self) -> Histogram<u32> {
         let mut h = Histogram::new(self.digits).expect("1 to 5 significant digits");
         for (value, count) in self.buckets() {
             h.record_n(value, count)

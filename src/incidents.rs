@@ -10,6 +10,7 @@
 //! draws do not depend on how many incidents came before it; and changing the
 //! distribution of one quantity changes the draws of that quantity only.
 
+use rayon::prelude::*;
 use std::convert::Infallible;
 use std::path::Path;
 
@@ -258,11 +259,17 @@ impl ArrivalModel {
             out.dedup_by(|b, a| a.1 == b.1);
             out
         };
-        for (j, agency) in scenario.agencies.iter().enumerate() {
-            if agency.weight > 0.0 {
-                steps.push(local_steps(agency.tz, agency.weight, true));
-                jurisdictions.push(Some(j as u16));
-            }
+        // A time-zone lookup per local hour of the horizon, per agency: side by side.
+        let agencies: Vec<(usize, Vec<(f64, f64)>)> = scenario
+            .agencies
+            .par_iter()
+            .enumerate()
+            .filter(|(_, agency)| agency.weight > 0.0)
+            .map(|(j, agency)| (j, local_steps(agency.tz, agency.weight, true)))
+            .collect();
+        for (j, agency_steps) in agencies {
+            steps.push(agency_steps);
+            jurisdictions.push(Some(j as u16));
         }
         if inc.rest_of_world > 0.0 {
             steps.push(local_steps(chrono_tz::Tz::UTC, inc.rest_of_world, false));

@@ -44,7 +44,7 @@ fn hex(bytes: &[u8]) -> String {
 /// that a manifest edited after its items were written no longer matches them.
 pub fn fingerprint(m: &Manifest) -> String {
     let identity = format!(
-        "{} {} {} {} {} {} {} {:?}",
+        "{} {} {} {} {} {} {} {:?} {}",
         m.watchsim,
         m.scenario_hash,
         m.seed,
@@ -52,7 +52,8 @@ pub fn fingerprint(m: &Manifest) -> String {
         m.items,
         m.trace,
         m.independent_streams,
-        m.shard.map(|s| s.1)
+        m.shard.map(|s| s.1),
+        m.item_format
     );
     hex(&Sha256::digest(identity.as_bytes()))[..16].to_string()
 }
@@ -61,7 +62,7 @@ pub fn fingerprint(m: &Manifest) -> String {
 #[derive(Debug, Clone, PartialEq)]
 struct Entry {
     line: String,
-    json: String,
+    summaries: String,
     csv: Option<(String, u64)>,
     run: String,
 }
@@ -84,9 +85,9 @@ impl Ledger {
 
     /// Records a finished item whose files are in `part`.
     pub fn record(&self, part: &Path, item: (usize, u32), trace: bool) -> Result<()> {
-        let (json, csv) = item_files(part, item);
+        let (summaries, csv) = item_files(part, item);
         let read = |p: &PathBuf| digest_file(p).map_err(|e| Error::read(p, e));
-        let (json_sum, _) = read(&json)?;
+        let (summaries_sum, _) = read(&summaries)?;
         let csv_part = if trace {
             let (sum, rows) = read(&csv)?;
             format!("csv={sum} rows={rows}")
@@ -94,7 +95,7 @@ impl Ledger {
             "csv=- rows=-".into()
         };
         let line = format!(
-            "{} json={json_sum} {csv_part} run={}\n",
+            "{} item={summaries_sum} {csv_part} run={}\n",
             item_name(item.0, item.1),
             self.run
         );
@@ -120,11 +121,11 @@ impl Recorded {
         let mut map = HashMap::new();
         for line in text.lines() {
             let f: Vec<&str> = line.split(' ').collect();
-            let [name, json, csv, rows, run] = f[..] else {
+            let [name, summaries, csv, rows, run] = f[..] else {
                 continue;
             };
-            let (Some(json), Some(csv), Some(rows), Some(run)) = (
-                json.strip_prefix("json="),
+            let (Some(summaries), Some(csv), Some(rows), Some(run)) = (
+                summaries.strip_prefix("item="),
                 csv.strip_prefix("csv="),
                 rows.strip_prefix("rows="),
                 run.strip_prefix("run="),
@@ -140,7 +141,7 @@ impl Recorded {
                 name.to_string(),
                 Entry {
                     line: line.to_string(),
-                    json: json.to_string(),
+                    summaries: summaries.to_string(),
                     csv,
                     run: run.to_string(),
                 },
@@ -186,7 +187,7 @@ impl Recorded {
                 ledger.display()
             )));
         }
-        let (json, csv) = item_files(part, item);
+        let (summaries, csv) = item_files(part, item);
         let changed = |path: &Path, what: String| {
             Error::parts(format!(
                 "{} was changed or cut after it was written ({what}, per {}); re-run its shard, or the run without --resume",
@@ -194,9 +195,9 @@ impl Recorded {
                 ledger.display()
             ))
         };
-        let (sum, _) = digest_file(&json).map_err(|e| Error::read(&json, e))?;
-        if sum != entry.json {
-            return Err(changed(&json, "its SHA-256 differs".into()));
+        let (sum, _) = digest_file(&summaries).map_err(|e| Error::read(&summaries, e))?;
+        if sum != entry.summaries {
+            return Err(changed(&summaries, "its SHA-256 differs".into()));
         }
         if manifest.trace {
             let Some((want_sum, want_rows)) = &entry.csv else {

@@ -135,6 +135,14 @@ pub fn merge(
                 part.display()
             )));
         }
+        if m.item_format != super::ITEM_FORMAT {
+            return Err(Error::parts(format!(
+                "{} holds items in format {} (an earlier watchsim's); this watchsim reads format {}: run its shards again with this build",
+                part.display(),
+                m.item_format,
+                super::ITEM_FORMAT
+            )));
+        }
         manifests.push(m);
     }
     let (first, reference) = (&parts[0], &manifests[0]);
@@ -217,16 +225,16 @@ pub fn merge(
             count,
         };
         let part = by_shard[shard.index as usize];
-        let (json, csv) = item_files(part, item);
+        let (summaries, csv) = item_files(part, item);
         let rerun = || {
             format!(
                 "re-run that shard (watchsim run FILE --shard {shard}) to finish it, then merge again"
             )
         };
-        if !json.exists() {
+        if !summaries.exists() {
             return Err(Error::parts(format!(
                 "{} is missing: shard {shard} did not finish; {}",
-                json.display(),
+                summaries.display(),
                 rerun()
             )));
         }
@@ -253,7 +261,7 @@ pub fn merge(
         if !recorded.has(item) {
             return Err(Error::parts(format!(
                 "{} is not recorded as finished in {}: shard {shard} did not finish; {}",
-                json.display(),
+                summaries.display(),
                 part.join(super::ledger::LEDGER).display(),
                 rerun()
             )));
@@ -262,7 +270,7 @@ pub fn merge(
         let loaded = load_item(&study, part, item, trace).ok_or_else(|| {
             Error::parts(format!(
                 "{} is truncated or damaged (not a finished work item of this run); {}",
-                json.display(),
+                summaries.display(),
                 rerun()
             ))
         })?;

@@ -35,16 +35,15 @@ impl RunStats {
 }
 
 /// Serde form of a class's histograms, one per metric: HdrHistogram's V2 encoding (the
-/// counts, run-length and varint coded) in base64. It reads and writes the counts
+/// counts, run-length and varint coded) as bytes. It reads and writes the counts
 /// directly, several times faster than listing (value, count) pairs, and keeps items
 /// small.
 pub mod histograms {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
     use hdrhistogram::Histogram;
     use hdrhistogram::serialization::Deserializer as V2Reader;
     use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_bytes::ByteBuf;
 
     use crate::stats::tally::Tally;
     use crate::stats::{Metric, histogram};
@@ -53,23 +52,29 @@ pub mod histograms {
     /// offset, digits, lowest and highest value, ratio.
     const HEADER: usize = 40;
 
-    /// Writes each histogram as a base64 string of its V2 encoding.
+    /// A tally written as the bytes of its V2 encoding.
+    struct V2<'a>(&'a Tally);
+
+    impl Serialize for V2<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut bytes = Vec::new();
+            self.0.encode_v2(&mut bytes);
+            serializer.serialize_bytes(&bytes)
+        }
+    }
+
+    /// Writes each histogram as the bytes of its V2 encoding.
     pub fn serialize<S: Serializer>(
         histograms: &[Tally],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut bytes = Vec::new();
-        serializer.collect_seq(histograms.iter().map(|h| {
-            bytes.clear();
-            h.encode_v2(&mut bytes);
-            STANDARD.encode(&bytes)
-        }))
+        serializer.collect_seq(histograms.iter().map(V2))
     }
 
     /// Rebuilds the histograms, one per metric in [`Metric::ALL`] order, each with the
     /// precision its metric is recorded at.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Tally>, D::Error> {
-        let encoded = Vec::<String>::deserialize(deserializer)?;
+        let encoded = Vec::<ByteBuf>::deserialize(deserializer)?;
         if encoded.len() != Metric::COUNT {
             return Err(D::Error::custom(format!(
                 "{} histograms instead of {}",
@@ -81,8 +86,7 @@ pub mod histograms {
         encoded
             .iter()
             .zip(Metric::ALL)
-            .map(|(text, metric)| {
-                let bytes = STANDARD.decode(text).map_err(D::Error::custom)?;
+            .map(|(bytes, metric)| {
                 // The reader allocates the payload length the header claims: check it
                 // against what is there before trusting it (a damaged item).
                 let claimed = bytes
@@ -165,15 +169,15 @@ mod tests {
             run.record(i, &incident, &outcome);
         }
         run.finish();
-        let text = serde_json::to_string(&run).unwrap();
-        let back: RunStats = serde_json::from_str(&text).unwrap();
+        let bytes = postcard::to_allocvec(&run).unwrap();
+        let back: RunStats = postcard::from_bytes(&bytes).unwrap();
         let back = back.restored(&setup).unwrap();
-        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        assert_eq!(postcard::to_allocvec(&back).unwrap(), bytes);
         for m in Metric::ALL {
             assert_eq!(back.all().quantile(m, 0.9), run.all().quantile(m, 0.9));
         }
         // Another scenario's SLA thresholds do not fit.
-        let again: RunStats = serde_json::from_str(&text).unwrap();
+        let again: RunStats = postcard::from_bytes(&bytes).unwrap();
         let other = RunSetup {
             sla: vec![3600.0, 7200.0],
             ..setup.clone()

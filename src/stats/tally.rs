@@ -141,8 +141,9 @@ impl Tally {
         qs: I,
     ) -> impl Iterator<Item = u64> + use<'_, I> {
         let mut qs = qs.into_iter();
-        let mut counts = self.counts.iter().enumerate();
-        let (mut reached, mut index) = (0u64, 0usize);
+        let counts = &self.counts;
+        // Counts passed so far, the bucket index reached, and the next to read.
+        let (mut reached, mut index, mut next) = (0u64, 0usize, 0usize);
         let mut previous: Option<f64> = None;
         std::iter::from_fn(move || {
             let q = qs.next()?;
@@ -152,10 +153,21 @@ impl Tally {
             previous = Some(q);
             let target = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
             while reached < target {
-                let Some((i, &count)) = counts.next() else {
+                // A block of counts that does not reach the target is passed whole (a
+                // sum the compiler vectorises, where a count at a time is a chain).
+                if let Some(block) = counts.get(next..next + BLOCK) {
+                    let sum: u64 = block.iter().map(|&c| u64::from(c)).sum();
+                    if reached + sum < target {
+                        reached += sum;
+                        next += BLOCK;
+                        continue;
+                    }
+                }
+                let Some(&count) = counts.get(next) else {
                     return Some(0);
                 };
-                index = i;
+                index = next;
+                next += 1;
                 reached += u64::from(count);
             }
             Some(if q == 0.0 {
@@ -226,8 +238,11 @@ impl Tally {
             // recorded, so whole blocks of them are skipped at once.
             let start = i;
             i += 1;
-            while i + 8 <= counts.len() && counts[i..i + 8].iter().all(|&c| c == 0) {
-                i += 8;
+            while counts
+                .get(i..i + BLOCK)
+                .is_some_and(|block| block.iter().fold(0, |any, &c| any | c) == 0)
+            {
+                i += BLOCK;
             }
             while i < counts.len() && counts[i] == 0 {
                 i += 1;
@@ -258,6 +273,10 @@ impl Tally {
         t.counts.len() as u64 * 4
     }
 }
+
+/// Counts read at once where runs of them are passed over (a quantile's walk, zeros
+/// when encoding).
+const BLOCK: usize = 16;
 
 /// Appends `value` in LEB128: seven bits a byte, low bits first.
 #[inline]

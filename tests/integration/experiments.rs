@@ -94,7 +94,7 @@ fn a_resumed_run_gives_the_outputs_of_an_uninterrupted_one() {
     .unwrap();
     // A half-written item (the process was killed mid-write of a temporary file).
     std::fs::write(
-        part.join(".item-0-3.json.tmp999"),
+        part.join(".item-0-3.bin.tmp999"),
         b"{\"variant\": 0, \"repl",
     )
     .unwrap();

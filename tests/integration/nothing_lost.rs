@@ -190,7 +190,7 @@ fn a_failed_run_leaves_the_previous_outputs_intact() {
 /// When to kill a run, by its observed progress rather than by the clock.
 #[derive(Debug, Clone, Copy)]
 enum KillAt {
-    /// Once at least this many work items (`item-V-R.json`) are in `.partial`.
+    /// Once at least this many work items (`item-V-R.bin`) are in `.partial`.
     Items(usize),
     /// Once at least this many output CSV files have been replaced by new ones.
     Outputs(usize),
@@ -203,7 +203,7 @@ fn items_done(out: &Path) -> usize {
             .filter_map(|e| e.ok())
             .filter(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                name.starts_with("item-") && name.ends_with(".json")
+                name.starts_with("item-") && name.ends_with(".bin")
             })
             .count()
     })

@@ -215,8 +215,8 @@ fn a_rerun_shard_gives_the_same_part() {
         "manifest, ledger and items 0, 2, 4 with traces"
     );
     // A retry after a crash: one item lost, one truncated.
-    fs::remove_file(part.join("item-0-2.json")).unwrap();
-    let item4 = part.join("item-0-4.json");
+    fs::remove_file(part.join("item-0-2.bin")).unwrap();
+    let item4 = part.join("item-0-4.bin");
     let bytes = fs::read(&item4).unwrap();
     fs::write(&item4, &bytes[..bytes.len() / 2]).unwrap();
     s.run(&shard, &[]);
@@ -248,18 +248,18 @@ fn merge_refuses_missing_duplicate_truncated_and_foreign_parts() {
 
     // A truncated item is named; so is a missing one.
     copy_dir(&s.path("p/parts"), &s.path("t/parts"));
-    let item = s.path("t/parts/shard-1-of-3/item-0-1.json");
+    let item = s.path("t/parts/shard-1-of-3/item-0-1.bin");
     let bytes = fs::read(&item).unwrap();
     fs::write(&item, &bytes[..bytes.len() - 10]).unwrap();
     let err = refused(s.merge(&["t/parts", "--out", "m"]));
     assert!(
-        err.contains("shard-1-of-3/item-0-1.json was changed or cut after it was written"),
+        err.contains("shard-1-of-3/item-0-1.bin was changed or cut after it was written"),
         "{err}"
     );
     fs::remove_file(&item).unwrap();
     let err = refused(s.merge(&["t/parts", "--out", "m"]));
     assert!(
-        err.contains("shard-1-of-3/item-0-1.json is missing"),
+        err.contains("shard-1-of-3/item-0-1.bin is missing"),
         "{err}"
     );
     let chunk = s.path("t/parts/shard-2-of-3/item-0-2.incidents.csv");
@@ -365,15 +365,15 @@ fn merge_and_resume_check_every_item_against_the_part_s_ledger() {
             && err.contains(&format!("instead of {}", lines.len())),
         "{err}"
     );
-    // A count raised inside an item, the file still valid JSON.
+    // A figure changed inside an item, the file still a valid item: its last byte is
+    // the top byte of the last run's covered seconds (a float, stored as its 8 bytes).
     let part = fresh("count");
-    let item = part.join("item-0-0.json");
-    let text = fs::read_to_string(&item).unwrap();
-    let raised = text.replacen("\"n\":", "\"n\":999999", 1);
-    assert_ne!(raised, text);
-    fs::write(&item, raised).unwrap();
+    let item = part.join("item-0-0.bin");
+    let mut bytes = fs::read(&item).unwrap();
+    *bytes.last_mut().unwrap() ^= 0x01;
+    fs::write(&item, bytes).unwrap();
     let err = refused(s.merge(&["count/parts", "--out", "m"]));
-    assert!(err.contains("item-0-0.json was changed or cut"), "{err}");
+    assert!(err.contains("item-0-0.bin was changed or cut"), "{err}");
     assert!(err.contains("SHA-256"), "{err}");
     // A manifest's seed edited (in every part, so that the parts agree).
     let part = fresh("seed");
@@ -404,6 +404,33 @@ fn merge_and_resume_check_every_item_against_the_part_s_ledger() {
     let err = refused(s.merge(&["passwd/parts", "--out", "m"]));
     assert!(err.contains("/etc/passwd (hash"), "{err}");
     assert!(!err.contains("root:"), "{err}");
+    // Parts of an earlier build, whose manifests name no item format (its items were
+    // JSON): refused by merge, naming the formats, and by a shard's --resume.
+    let part = fresh("json");
+    for i in 0..2 {
+        let m = part
+            .parent()
+            .unwrap()
+            .join(format!("shard-{i}-of-2/manifest.json"));
+        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&m).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("item_format");
+        fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+    let err = refused(s.merge(&["json/parts", "--out", "m"]));
+    assert!(
+        err.contains(
+            "holds items in format 1 (an earlier watchsim's); this watchsim reads format 2"
+        ),
+        "{err}"
+    );
+    let err = refused(watchsim(
+        &[
+            "run", "s.toml", "-q", "--trace", "--out", "json", "--resume", "--shard", "1/2",
+        ],
+        &[],
+        &s.path(""),
+    ));
+    assert!(err.contains("item format 1 instead of 2"), "{err}");
     // Untouched parts merge as before.
     ok(s.merge(&["p/parts", "--out", "m"]));
     assert_same_csvs(&s.path("full"), &s.path("m"));

@@ -377,14 +377,7 @@ fn merge_and_resume_check_every_item_against_the_part_s_ledger() {
     assert!(err.contains("SHA-256"), "{err}");
     // A manifest's seed edited (in every part, so that the parts agree).
     let part = fresh("seed");
-    for i in 0..2 {
-        let m = part
-            .parent()
-            .unwrap()
-            .join(format!("shard-{i}-of-2/manifest.json"));
-        let text = fs::read_to_string(&m).unwrap();
-        fs::write(&m, text.replace("\"seed\": 2006", "\"seed\": 7")).unwrap();
-    }
+    edit_manifests(&part, &|m| m["seed"] = 7.into());
     let err = refused(s.merge(&["seed/parts", "--out", "m", "--scenario", "s.toml"]));
     assert!(
         err.contains("manifest.json does not describe the run that wrote item-0-0"),
@@ -392,30 +385,16 @@ fn merge_and_resume_check_every_item_against_the_part_s_ledger() {
     );
     // A manifest naming another file as its scenario: refused without showing it.
     let part = fresh("passwd");
-    for i in 0..2 {
-        let m = part
-            .parent()
-            .unwrap()
-            .join(format!("shard-{i}-of-2/manifest.json"));
-        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&m).unwrap()).unwrap();
-        v["scenario_file"] = "/etc/passwd".into();
-        fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
-    }
+    edit_manifests(&part, &|m| m["scenario_file"] = "/etc/passwd".into());
     let err = refused(s.merge(&["passwd/parts", "--out", "m"]));
     assert!(err.contains("/etc/passwd (hash"), "{err}");
     assert!(!err.contains("root:"), "{err}");
     // Parts of an earlier build, whose manifests name no item format (its items were
     // JSON): refused by merge, naming the formats, and by a shard's --resume.
     let part = fresh("json");
-    for i in 0..2 {
-        let m = part
-            .parent()
-            .unwrap()
-            .join(format!("shard-{i}-of-2/manifest.json"));
-        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&m).unwrap()).unwrap();
-        v.as_object_mut().unwrap().remove("item_format");
-        fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
-    }
+    edit_manifests(&part, &|m| {
+        m.as_object_mut().unwrap().remove("item_format");
+    });
     let err = refused(s.merge(&["json/parts", "--out", "m"]));
     assert!(
         err.contains(
@@ -522,6 +501,20 @@ fn slurm_writes_a_ready_array_script() {
         s.dir.path(),
     ));
     assert!(err.contains("--time"), "{err}");
+}
+
+/// Edits the manifest of both shards of a two-shard run, `part` being one of them (so
+/// that the parts still agree with each other).
+fn edit_manifests(part: &Path, edit: &dyn Fn(&mut serde_json::Value)) {
+    for i in 0..2 {
+        let m = part
+            .parent()
+            .unwrap()
+            .join(format!("shard-{i}-of-2/manifest.json"));
+        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&m).unwrap()).unwrap();
+        edit(&mut v);
+        fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) {

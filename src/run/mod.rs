@@ -143,14 +143,15 @@ impl Manifest {
 /// A finished work item on disk: every cell's run summaries and totals, in postcard's
 /// binary form (the histograms' counts as bytes: as base64 text in JSON, their
 /// encoding took about 4 % of the default study's wall time). Read back through this
-/// derived form; written a run at a time in the same form ([`run_and_store`]).
+/// derived form; written a run at a time in the same form ([`run_and_store`]: the
+/// fields in order, then the runs' count and each run, as postcard encodes it).
 ///
 /// [`ITEM_FORMAT`] names this form in the manifest: parts in another are refused.
-#[derive(Serialize, Deserialize)]
-struct StoredItem<S, T> {
+#[derive(Deserialize)]
+struct StoredItem {
     variant: usize,
     replication: u32,
-    runs: Vec<(usize, S, T)>,
+    runs: Vec<(usize, RunStats, RunTotals)>,
 }
 
 /// Follows a run's progress; the command line shows it as a progress bar.
@@ -219,8 +220,7 @@ pub fn load_item(
 ) -> Option<Vec<RunResult>> {
     let (summaries, csv) = item_files(part, item);
     let bytes = fs::read(summaries).ok()?;
-    let (stored, rest): (StoredItem<RunStats, RunTotals>, _) =
-        postcard::take_from_bytes(&bytes).ok()?;
+    let (stored, rest): (StoredItem, _) = postcard::take_from_bytes(&bytes).ok()?;
     if !rest.is_empty() {
         return None;
     }

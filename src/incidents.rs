@@ -579,7 +579,12 @@ impl IncidentFactory {
             quantity
                 .trace_slot()
                 .and_then(|slot| fixed[slot])
-                .unwrap_or_else(|| dist.sample(&mut QuantityRng::new(key, quantity as u64)))
+                .unwrap_or_else(|| match dist {
+                    // Most quantities are constants: answered without making a stream.
+                    Dist::Const(v) => *v,
+                    Dist::Never => f64::INFINITY,
+                    random => random.sample(&mut QuantityRng::new(key, quantity as u64)),
+                })
         };
         let zero = Dist::Const(0.0);
         Incident {

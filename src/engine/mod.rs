@@ -5,15 +5,14 @@
 //! resource, so they are computed directly; only the triage desks, with their queues,
 //! analysts and shift changes, need events.
 
+mod events;
 mod queue;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use crate::incidents::{Incident, handoff_delay};
 use crate::scenario::units::{Dist, whole_units};
 use crate::scenario::{Desk, DetectScaling, Discipline, InProgress, Route, Scenario};
 use crate::schedule::{Coverage, desk_hours};
+use events::EventHeap;
 use queue::{CaseKey, DeskQueue};
 
 /// How an incident ended.
@@ -509,7 +508,7 @@ pub struct Simulation<'a, S: Sink> {
     config: &'a EngineConfig,
     plan: &'a CellPlan,
     sink: S,
-    events: BinaryHeap<Reverse<Event>>,
+    events: EventHeap<Event>,
     /// Whether the top of `events` is the event being handled, to be replaced by the
     /// next one queued or else popped.
     top_handled: bool,
@@ -578,7 +577,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             config,
             plan,
             sink,
-            events: BinaryHeap::with_capacity(64),
+            events: EventHeap::with_capacity(64),
             top_handled: false,
             seq: 0,
             cases: Vec::new(),
@@ -602,12 +601,12 @@ impl<'a, S: Sink> Simulation<'a, S> {
 
     fn push(&mut self, time: f64, kind: EventKind, subject: u32, extra: u32) {
         self.seq += 1;
-        let event = Reverse(Event::new(time, kind, self.seq, subject, extra));
+        let event = Event::new(time, kind, self.seq, subject, extra);
         if self.top_handled {
             // The event being handled is still on top: replaced, one sift down instead
             // of its pop and this push (keys are unique, so the order is the same).
             self.top_handled = false;
-            *self.events.peek_mut().expect("the event being handled") = event;
+            self.events.replace_least(event);
         } else {
             self.events.push(event);
         }
@@ -632,7 +631,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         };
         let (mut boundary_time, mut boundary) = next_boundary(self);
         loop {
-            let event = self.events.peek().map(|Reverse(e)| e.order());
+            let event = self.events.peek().map(|e| e.order());
             let take_event = matches!(event, Some(e) if e < boundary);
             let now = if take_event {
                 f64::from_bits(event.expect("peeked").0)
@@ -660,7 +659,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
             if take_event {
                 // Left on the heap while handled, for `push` to replace (a triage that
                 // ends usually starts the next): popped after if nothing did.
-                let Reverse(e) = *self.events.peek().expect("peeked");
+                let e = *self.events.peek().expect("peeked");
                 self.top_handled = true;
                 match e.order().1 {
                     EventKind::ServiceDone => self.service_done(now, e.subject, e.extra),
@@ -1046,7 +1045,7 @@ impl<'a, S: Sink> Simulation<'a, S> {
         // (slot, the desk it is at or on its way to; `None` before its alert, or while
         // nobody holds the watch)
         let mut open: Vec<(u32, Option<u16>)> = Vec::new();
-        while let Some(Reverse(e)) = self.events.pop() {
+        while let Some(e) = self.events.pop() {
             match e.order().1 {
                 EventKind::Alert => open.push((e.subject, None)),
                 EventKind::ServiceDone if self.cases[e.subject as usize].version == e.extra => {

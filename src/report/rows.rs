@@ -91,12 +91,12 @@ pub fn num(x: f64, decimals: usize) -> String {
     if x.is_nan() {
         return String::new();
     }
-    let s = fixed(x, decimals).unwrap_or_else(|| format!("{x:.decimals$}"));
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
+    let mut s = fixed(x, decimals).unwrap_or_else(|| format!("{x:.decimals$}"));
+    if s.contains('.') {
+        // Cut in place: the tables write hundreds of thousands of numbers.
+        let kept = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(kept);
+    }
     if s == "-0" { "0".into() } else { s }
 }
 

@@ -681,18 +681,37 @@ impl<R> LineCapped<R> {
 impl<R: std::io::Read> std::io::Read for LineCapped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.line = 0;
-            } else {
-                self.line += 1;
-                if self.line > MAX_TRACE_LINE {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        LineTooLong,
-                    ));
-                }
+        let data = &buf[..n];
+        let newline = |b: &u8| *b == b'\n';
+        // Only the line running on from the last read and the one left open are looked
+        // at byte by byte: the lines between them are shorter than the read, unless
+        // the read is longer than a line may be. (A scan of every byte took a fifth of
+        // reading a report folder back.)
+        let too_long = match (
+            data.iter().position(newline),
+            data.iter().rposition(newline),
+        ) {
+            (Some(first), Some(last)) => {
+                let between_ok = last - first <= MAX_TRACE_LINE
+                    || data[first..last]
+                        .split(newline)
+                        .all(|l| l.len() <= MAX_TRACE_LINE);
+                let long = self.line + first > MAX_TRACE_LINE
+                    || !between_ok
+                    || n - last - 1 > MAX_TRACE_LINE;
+                self.line = n - last - 1;
+                long
             }
+            _ => {
+                self.line += n;
+                self.line > MAX_TRACE_LINE
+            }
+        };
+        if too_long {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                LineTooLong,
+            ));
         }
         Ok(n)
     }
@@ -975,7 +994,73 @@ fn read_trace(scenario: &Scenario, path: &Path) -> Result<Vec<RecordedIncident>,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use rand::Rng;
+    use std::io::Read;
+
+    /// Hands out its bytes in reads of the given sizes, in turn.
+    struct Chunked {
+        data: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let size = self.sizes[self.turn % self.sizes.len()].min(buf.len());
+            self.turn += 1;
+            let n = size.min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    proptest! {
+        /// Fails on the read where a line first runs past the limit, as a count of
+        /// every byte does, whatever the lines and the reads' sizes.
+        #[test]
+        fn line_cap_fails_where_a_byte_count_does(
+            lines in prop::collection::vec(
+                prop_oneof![0usize..100, MAX_TRACE_LINE - 3..MAX_TRACE_LINE + 3], 1..6),
+            sizes in prop::collection::vec(
+                prop_oneof![1usize..200, 60_000usize..200_000], 1..4),
+        ) {
+            let mut data = Vec::new();
+            for len in &lines {
+                data.extend(std::iter::repeat_n(b'x', *len));
+                data.push(b'\n');
+            }
+            data.pop();
+            // Where a count of every byte first passes the limit: the byte's index.
+            let mut line = 0;
+            let fails_at = data.iter().position(|&b| {
+                line = if b == b'\n' { 0 } else { line + 1 };
+                line > MAX_TRACE_LINE
+            });
+            let mut reader = LineCapped::new(Chunked { data: data.clone(), at: 0, sizes, turn: 0 });
+            let (mut read, mut buf) = (0, vec![0; 256 * 1024]);
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => {
+                        prop_assert_eq!(fails_at, None);
+                        break;
+                    }
+                    Ok(n) => {
+                        prop_assert!(fails_at.is_none_or(|i| i >= read + n), "passed byte {:?}", fails_at);
+                        read += n;
+                    }
+                    Err(_) => {
+                        let i = fails_at.expect("a line over the limit");
+                        let n = reader.inner.at - read;
+                        prop_assert!(i >= read && i < read + n, "failed on bytes {}..{}, not at {}", read, read + n, i);
+                        break;
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn trace_columns_fix_their_own_quantity() {

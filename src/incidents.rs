@@ -580,7 +580,9 @@ impl IncidentFactory {
                 .trace_slot()
                 .and_then(|slot| fixed[slot])
                 .unwrap_or_else(|| match dist {
-                    // Most quantities are constants: answered without making a stream.
+                    // Most quantities are constants: answered before a stream is made
+                    // for them (`Dist::sample` would answer them too, but only once
+                    // the stream had been built for its argument).
                     Dist::Const(v) => *v,
                     Dist::Never => f64::INFINITY,
                     random => random.sample(&mut QuantityRng::new(key, quantity as u64)),
@@ -685,8 +687,8 @@ impl<R: std::io::Read> std::io::Read for LineCapped<R> {
         let newline = |b: &u8| *b == b'\n';
         // Only the line running on from the last read and the one left open are looked
         // at byte by byte: the lines between them are shorter than the read, unless
-        // the read is longer than a line may be. (A scan of every byte took a fifth of
-        // reading a report folder back.)
+        // the read is longer than a line may be. (A test of every byte cost about a
+        // tenth of reading a just-written report folder back.)
         let too_long = match (
             data.iter().position(newline),
             data.iter().rposition(newline),

@@ -6,8 +6,8 @@ const ARITY: usize = 4;
 /// Pending events, least first, in a heap of four children a node: half as deep as a
 /// binary heap, with a node's children side by side in memory. Events have distinct
 /// keys, so they come out in the same order as from `std`'s binary heap, which this
-/// replaced: 1–2 % off the default study and the M/M/4 run. (Eight children measured
-/// no better than four.)
+/// replaced: 1–2 % off the M/M/4 run and off the default study's processor time.
+/// (Eight children measured no better than four.)
 #[derive(Debug)]
 pub struct EventHeap<E: Ord + Copy> {
     nodes: Vec<E>,

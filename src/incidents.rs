@@ -579,14 +579,10 @@ impl IncidentFactory {
             quantity
                 .trace_slot()
                 .and_then(|slot| fixed[slot])
-                .unwrap_or_else(|| match dist {
-                    // Most quantities are constants: answered before a stream is made
-                    // for them (`Dist::sample` would answer them too, but only once
-                    // the stream had been built for its argument).
-                    Dist::Const(v) => *v,
-                    Dist::Never => f64::INFINITY,
-                    random => random.sample(&mut QuantityRng::new(key, quantity as u64)),
-                })
+                // Most quantities are constants: answered before a stream is built
+                // for them.
+                .or_else(|| dist.constant())
+                .unwrap_or_else(|| dist.sample(&mut QuantityRng::new(key, quantity as u64)))
         };
         let zero = Dist::Const(0.0);
         Incident {
@@ -1041,7 +1037,7 @@ mod tests {
                 line = if b == b'\n' { 0 } else { line + 1 };
                 line > MAX_TRACE_LINE
             });
-            let mut reader = LineCapped::new(Chunked { data: data.clone(), at: 0, sizes, turn: 0 });
+            let mut reader = LineCapped::new(Chunked { data, at: 0, sizes, turn: 0 });
             let (mut read, mut buf) = (0, vec![0; 256 * 1024]);
             loop {
                 match reader.read(&mut buf) {

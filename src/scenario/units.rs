@@ -325,10 +325,17 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         // Constants are most of an incident's quantities: answered inline, without the
         // call the random forms take.
+        self.constant().unwrap_or_else(|| self.sample_random(rng))
+    }
+
+    /// The value every draw takes, for the forms that need no random number (a
+    /// constant, `never`): callers that would first build a generator ask this.
+    #[inline]
+    pub fn constant(&self) -> Option<f64> {
         match self {
-            Dist::Const(v) => *v,
-            Dist::Never => f64::INFINITY,
-            _ => self.sample_random(rng),
+            Dist::Const(v) => Some(*v),
+            Dist::Never => Some(f64::INFINITY),
+            _ => None,
         }
     }
 

@@ -422,19 +422,7 @@ fn baseline(c: &mut Criterion) {
     group.bench_function("watchsim_engine_no_statistics_mm4_10M", |b| {
         b.iter(|| {
             let mut sim = Simulation::new(config, &cell.plan, MeanOnly::default());
-            let mut stream = factory.stream(0, 0).peekable();
-            let mut chunk = Vec::with_capacity(4096);
-            let mut first = 0u32;
-            loop {
-                chunk.clear();
-                chunk.extend(stream.by_ref().take(4096));
-                let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-                sim.advance(&chunk, first, until);
-                first += chunk.len() as u32;
-                if until == f64::INFINITY {
-                    break;
-                }
-            }
+            sim.advance_all(factory.stream(0, 0));
             black_box(sim.finish().1.mean())
         })
     });

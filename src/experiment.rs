@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{CellPlan, EngineConfig, Outcome, RunTotals, Simulation, Sink};
+use crate::engine::{CellPlan, EngineConfig, Outcome, RunTotals, Simulation, Sink, in_chunks};
 use crate::incidents::{Incident, IncidentFactory, TraceError};
 use crate::scenario::units::{Dist, TimeOfDay};
 use crate::scenario::{Desk, IncidentSource, Scenario, Stage, SweepParameter};
@@ -397,29 +397,15 @@ impl Study {
 /// Feeds an incident stream to simulations a chunk at a time, so that it is generated
 /// once and never held whole; on the thread pool side by side when `parallel`.
 fn feed(sims: &mut [Simulation<CellSink>], stream: impl Iterator<Item = Incident>, parallel: bool) {
-    let mut stream = stream.peekable();
-    let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
-    let mut first = 0u32;
-    loop {
-        chunk.clear();
-        chunk.extend(stream.by_ref().take(CHUNK));
-        let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
+    in_chunks(stream, |chunk, first, until| {
         if parallel {
             sims.par_iter_mut()
-                .for_each(|s| s.advance(&chunk, first, until));
+                .for_each(|s| s.advance(chunk, first, until));
         } else {
-            sims.iter_mut()
-                .for_each(|s| s.advance(&chunk, first, until));
+            sims.iter_mut().for_each(|s| s.advance(chunk, first, until));
         }
-        first += chunk.len() as u32;
-        if until == f64::INFINITY {
-            break;
-        }
-    }
+    });
 }
-
-/// Incidents per chunk when cells run side by side over one stream.
-const CHUNK: usize = 4_096;
 
 /// A cell's sink: summaries, and with `--trace` every counted incident.
 struct CellSink {

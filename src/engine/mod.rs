@@ -530,6 +530,32 @@ pub struct Simulation<'a, S: Sink> {
     totals: RunTotals,
 }
 
+/// Hands an incident stream (in signal order) to `each` a chunk at a time, so that it is
+/// generated once and never held whole: `each(chunk, first, until)` gets the chunk, the
+/// stream index of its first incident, and the earliest signal of any later chunk
+/// (infinite for the last), as [`Simulation::advance`] takes them.
+pub fn in_chunks(
+    stream: impl Iterator<Item = Incident>,
+    mut each: impl FnMut(&[Incident], u32, f64),
+) {
+    let mut stream = stream.peekable();
+    let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
+    let mut first = 0u32;
+    loop {
+        chunk.clear();
+        chunk.extend(stream.by_ref().take(CHUNK));
+        let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
+        each(&chunk, first, until);
+        first += chunk.len() as u32;
+        if until == f64::INFINITY {
+            break;
+        }
+    }
+}
+
+/// Incidents per chunk of [`in_chunks`].
+const CHUNK: usize = 4_096;
+
 /// Simulates one (schedule, agency count, replication) over a whole stream: the outcome
 /// of every incident signalled before the horizon goes to `sink`; the desks' totals are
 /// returned.
@@ -678,6 +704,13 @@ impl<'a, S: Sink> Simulation<'a, S> {
                 (boundary_time, boundary) = next_boundary(self);
             }
         }
+    }
+
+    /// Feeds a whole incident stream (in signal order), a chunk at a time.
+    pub fn advance_all(&mut self, stream: impl Iterator<Item = Incident>) {
+        in_chunks(stream, |chunk, first, until| {
+            self.advance(chunk, first, until)
+        });
     }
 
     /// Closes the horizon: everything still in the system is open.

@@ -492,19 +492,7 @@ fn observe(toml: &str, t_hours: &[f64]) -> Vec<Observed> {
                 responded: 0,
             };
             let mut sim = Simulation::new(&config, &plan, &mut sink);
-            let mut stream = factory.stream(r, 0).peekable();
-            let mut chunk = Vec::with_capacity(4096);
-            let mut first = 0u32;
-            loop {
-                chunk.clear();
-                chunk.extend(stream.by_ref().take(4096));
-                let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-                sim.advance(&chunk, first, until);
-                first += chunk.len() as u32;
-                if until == f64::INFINITY {
-                    break;
-                }
-            }
+            sim.advance_all(factory.stream(r, 0));
             sim.finish();
             Observed {
                 stats: sink.stats.all(),

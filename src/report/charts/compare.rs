@@ -8,21 +8,16 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, sla_text, spread, text, titled,
+    BAND, Chart, DrawResult, Key, Mark, Meta, SAME, UNDECIDED, WORSE, grid, legend, sla_text,
+    spread, text, titled,
 };
 use crate::report::data::Report;
 
 /// At most this many panels.
 const MAX_PANELS: usize = 9;
 
-/// Verdict colours: worse (vermillion), no practical difference (bluish green),
-/// undecided (orange), the best (blue).
-const WORSE: RGBColor = RGBColor(213, 94, 0);
-const SAME: RGBColor = RGBColor(0, 158, 115);
-const UNDECIDED: RGBColor = RGBColor(230, 159, 0);
+/// The best schedule's colour (blue); the other verdicts' are the shared ones.
 const BEST: RGBColor = RGBColor(0, 114, 178);
-/// The band of no practical difference.
-const BAND: RGBColor = RGBColor(225, 242, 235);
 
 /// One schedule in a panel: name, best − it (mean, low, high) in points, verdict.
 struct Row {
@@ -180,38 +175,14 @@ impl Chart for Compare<'_> {
                 (false, None) => r.variant_label(v),
             };
             let names: Vec<String> = rows.iter().map(|r| r.schedule.clone()).collect();
-            let mut chart = ChartBuilder::on(&panel)
-                .caption(title, text(19))
-                .margin(12)
-                .x_label_area_size(50)
-                .y_label_area_size(200)
-                .build_cartesian_2d(
-                    lo - pad..hi + pad,
-                    super::Fixed::new(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect()),
-                )?;
-            chart
-                .configure_mesh()
-                .y_label_formatter(&|y| {
-                    names
-                        .get(n.saturating_sub(1 + y.round() as usize))
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .x_label_formatter(&|x| format!("{x:.1}"))
-                .x_desc("best − schedule (points)")
-                .label_style(text(15))
-                .axis_desc_style(text(16))
-                .bold_line_style(RGBColor(235, 235, 235))
-                .light_line_style(TRANSPARENT)
-                .draw()?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(-self.margin, -0.5), (self.margin, n as f64 - 0.5)],
-                BAND.filled(),
-            )))?;
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
-                GREY.stroke_width(1),
-            )))?;
+            let mut chart = super::differences(
+                &panel,
+                title,
+                &names,
+                lo - pad..hi + pad,
+                "best − schedule (points)",
+                self.margin,
+            )?;
             for (i, row) in rows.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
                 let col = if row.standing.starts_with("best") {

@@ -502,6 +502,100 @@ pub(crate) fn ink(bg: RGBColor) -> RGBColor {
     if l > 140.0 { BLACK } else { WHITE }
 }
 
+/// Verdict colours of the charts of differences (compare, variants): worse
+/// (vermillion), no practical difference (bluish green), undecided (orange), and the
+/// band of no practical difference.
+pub(crate) const WORSE: RGBColor = RGBColor(213, 94, 0);
+pub(crate) const SAME: RGBColor = RGBColor(0, 158, 115);
+pub(crate) const UNDECIDED: RGBColor = RGBColor(230, 159, 0);
+pub(crate) const BAND: RGBColor = RGBColor(225, 242, 235);
+
+/// The chart of a panel of named rows against a horizontal scale, the first name at
+/// the top (row `i` at y = n − 1 − i): caption, axes, grid and row names.
+pub(crate) struct Rows<'a> {
+    pub(crate) title: String,
+    /// Margin around the panel, pixels.
+    pub(crate) margin: u32,
+    /// Width of the row names' area, pixels.
+    pub(crate) names_width: u32,
+    pub(crate) x: std::ops::Range<f64>,
+    pub(crate) x_desc: String,
+    pub(crate) names: &'a [String],
+}
+
+/// A chart of one row a name, a horizontal scale (see [`Rows`]).
+pub(crate) type RowsChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Fixed>>;
+
+impl Rows<'_> {
+    /// Builds the chart on `panel` and draws its axes and grid.
+    pub(crate) fn chart<'p, DB: DrawingBackend>(
+        &self,
+        panel: &'p DrawingArea<DB, Shift>,
+    ) -> std::result::Result<RowsChart<'p, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+        let n = self.names.len();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(&self.title, text(19))
+            .margin(self.margin)
+            .x_label_area_size(50)
+            .y_label_area_size(self.names_width)
+            .build_cartesian_2d(
+                self.x.clone(),
+                Fixed::new(
+                    -0.5..n.max(1) as f64 - 0.5,
+                    (0..n).map(|i| i as f64).collect(),
+                ),
+            )?;
+        chart
+            .configure_mesh()
+            .y_label_formatter(&|y| {
+                self.names
+                    .get(n.saturating_sub(1 + y.round() as usize))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .x_label_formatter(&|x| format!("{x:.1}"))
+            .x_desc(&self.x_desc)
+            .label_style(text(15))
+            .axis_desc_style(text(16))
+            .bold_line_style(RGBColor(235, 235, 235))
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        Ok(chart)
+    }
+}
+
+/// A panel of differences in points (compare, variants): one row a name, with the band
+/// of ±`margin` points and the zero line drawn behind the rows.
+pub(crate) fn differences<'p, DB: DrawingBackend>(
+    panel: &'p DrawingArea<DB, Shift>,
+    title: String,
+    names: &[String],
+    x: std::ops::Range<f64>,
+    x_desc: &str,
+    margin: f64,
+) -> std::result::Result<RowsChart<'p, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = Rows {
+        title,
+        margin: 12,
+        names_width: 200,
+        x,
+        x_desc: x_desc.to_string(),
+        names,
+    }
+    .chart(panel)?;
+    let n = names.len() as f64;
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(-margin, -0.5), (margin, n - 0.5)],
+        BAND.filled(),
+    )))?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, -0.5), (0.0, n - 0.5)],
+        GREY.stroke_width(1),
+    )))?;
+    Ok(chart)
+}
+
 /// A linear axis with exactly the given tick positions (plotters' `with_key_points`
 /// loses the default number formatting of `f64` axes).
 #[derive(Clone)]

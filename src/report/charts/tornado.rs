@@ -93,43 +93,19 @@ impl Chart for Tornado<'_> {
             }
             let pad = ((hi - lo) * 0.25).max(1.0);
             let labels: Vec<String> = pairs.iter().map(|[low, _]| low.estimate.clone()).collect();
-            let mut chart = ChartBuilder::on(&panel)
-                .caption(
-                    format!(
-                        "{k} agencies · {} (base {:.1} %)",
-                        base.schedule,
-                        100.0 * base.mean.value
-                    ),
-                    text(19),
-                )
-                .margin(14)
-                .x_label_area_size(50)
-                .y_label_area_size(320)
-                .build_cartesian_2d(
-                    (lo - pad).max(0.0)..(hi + pad).min(100.0),
-                    super::Fixed::new(
-                        -0.5..n.max(1) as f64 - 0.5,
-                        (0..n).map(|i| i as f64).collect(),
-                    ),
-                )?;
-            chart
-                .configure_mesh()
-                .y_label_formatter(&|y| {
-                    labels
-                        .get(n.saturating_sub(1 + y.round() as usize))
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .x_label_formatter(&|x| format!("{x:.1}"))
-                .x_desc(format!(
-                    "members' share {} (%)",
-                    base.measure.replace('_', " ")
-                ))
-                .label_style(text(15))
-                .axis_desc_style(text(16))
-                .bold_line_style(RGBColor(235, 235, 235))
-                .light_line_style(TRANSPARENT)
-                .draw()?;
+            let mut chart = super::Rows {
+                title: format!(
+                    "{k} agencies · {} (base {:.1} %)",
+                    base.schedule,
+                    100.0 * base.mean.value
+                ),
+                margin: 14,
+                names_width: 320,
+                x: (lo - pad).max(0.0)..(hi + pad).min(100.0),
+                x_desc: format!("members' share {} (%)", base.measure.replace('_', " ")),
+                names: &labels,
+            }
+            .chart(&panel)?;
             let b = 100.0 * base.mean.value;
             for (i, pair) in pairs.iter().enumerate() {
                 let y = (n - 1 - i) as f64;

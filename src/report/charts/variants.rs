@@ -7,21 +7,17 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Chart, DrawResult, GREY, Key, Mark, Meta, grid, legend, spread, text, titled};
+use super::{
+    BAND, Chart, DrawResult, Key, Mark, Meta, SAME, UNDECIDED, WORSE, grid, legend, spread, titled,
+};
 use crate::report::rows::VariantRow;
 
 /// At most this many panels (a chart beyond it would be unreadable; the rest are in
 /// variants.csv and index.html).
 const MAX_PANELS: usize = 36;
 
-/// Verdict colours: better (blue), worse (vermillion), no practical difference
-/// (bluish green), undecided (orange).
+/// A better variant's colour (blue); the other verdicts' are the shared ones.
 const BETTER: RGBColor = RGBColor(0, 114, 178);
-const WORSE: RGBColor = RGBColor(213, 94, 0);
-const SAME: RGBColor = RGBColor(0, 158, 115);
-const UNDECIDED: RGBColor = RGBColor(230, 159, 0);
-/// The band of no practical difference.
-const BAND: RGBColor = RGBColor(225, 242, 235);
 
 /// One panel: (variant, base, agency count, sweep value).
 type Panel = (String, String, usize, String);
@@ -158,41 +154,14 @@ impl Chart for Variants<'_> {
                 format!("{variant} · {k} agencies · {sweep}")
             };
             let names: Vec<String> = rows.iter().map(|r| r.schedule.clone()).collect();
-            let mut chart = ChartBuilder::on(&panel)
-                .caption(title, text(19))
-                .margin(12)
-                .x_label_area_size(50)
-                .y_label_area_size(200)
-                .build_cartesian_2d(
-                    lo - pad..hi + pad,
-                    super::Fixed::new(
-                        -0.5..n.max(1) as f64 - 0.5,
-                        (0..n).map(|i| i as f64).collect(),
-                    ),
-                )?;
-            chart
-                .configure_mesh()
-                .y_label_formatter(&|y| {
-                    names
-                        .get(n.saturating_sub(1 + y.round() as usize))
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .x_label_formatter(&|x| format!("{x:.1}"))
-                .x_desc("variant − base (points)")
-                .label_style(text(15))
-                .axis_desc_style(text(16))
-                .bold_line_style(RGBColor(235, 235, 235))
-                .light_line_style(TRANSPARENT)
-                .draw()?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(-self.margin, -0.5), (self.margin, n as f64 - 0.5)],
-                BAND.filled(),
-            )))?;
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
-                GREY.stroke_width(1),
-            )))?;
+            let mut chart = super::differences(
+                &panel,
+                title,
+                &names,
+                lo - pad..hi + pad,
+                "variant − base (points)",
+                self.margin,
+            )?;
             for (i, r) in rows.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
                 let col = match r.verdict.as_str() {

@@ -22,26 +22,7 @@ use watchsim::stats::{RunSetup, RunStats};
 
 /// The M/M/4 reduction: one agency on `always`, four analysts, exp(mean = 1h) triage at
 /// 3.6/h, every other delay zero. 1 000 000 incidents is about 11 574 days.
-const MM4: &str = r#"
-name = "mm4"
-[experiment]
-seed = 1
-replications = 1
-days = 11574
-[incidents]
-rate = "3.6/h"
-[watch]
-triage = "exp(mean=1h)"
-discipline = "fifo"
-[[agency]]
-id = "a"
-tz = "UTC"
-weight = 1.0
-watch_staff = 4
-[[schedule]]
-name = "always"
-kind = "always"
-"#;
+const MM4: &str = include_str!("mm4.toml");
 
 const FOUNDERS: &str = include_str!("../scenarios/founders-2006.toml");
 const DEFAULT_STUDY: &str = include_str!("../scenarios/growing-roster.toml");

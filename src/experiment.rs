@@ -257,7 +257,7 @@ impl Study {
         &self,
         variant: usize,
         replication: u32,
-        stream: impl Iterator<Item = Incident>,
+        mut stream: impl Iterator<Item = Incident>,
         cells: &[usize],
         trace: bool,
         each: &mut dyn FnMut(RunResult),
@@ -288,7 +288,6 @@ impl Study {
                 trace,
             }
         };
-        let mut stream = stream.peekable();
         if cells.len() > 1 {
             let kept: Vec<Incident> = stream.by_ref().take(KEEP + 1).collect();
             if kept.len() <= KEEP {

@@ -535,21 +535,24 @@ pub struct Simulation<'a, S: Sink> {
 /// stream index of its first incident, and the earliest signal of any later chunk
 /// (infinite for the last), as [`Simulation::advance`] takes them.
 pub fn in_chunks(
-    stream: impl Iterator<Item = Incident>,
+    mut stream: impl Iterator<Item = Incident>,
     mut each: impl FnMut(&[Incident], u32, f64),
 ) {
-    let mut stream = stream.peekable();
-    let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK);
+    // One incident beyond the chunk is read ahead: its signal is the chunk's `until`,
+    // and it opens the next chunk. (Read ahead in the buffer rather than through
+    // `Peekable`, which moves every incident through its look-ahead slot.)
+    let mut chunk: Vec<Incident> = Vec::with_capacity(CHUNK + 1);
+    chunk.extend(stream.by_ref().take(CHUNK + 1));
     let mut first = 0u32;
     loop {
-        chunk.clear();
+        let Some(ahead) = chunk.get(CHUNK) else {
+            each(&chunk, first, f64::INFINITY);
+            return;
+        };
+        each(&chunk[..CHUNK], first, ahead.signal);
+        first += CHUNK as u32;
+        chunk.drain(..CHUNK);
         chunk.extend(stream.by_ref().take(CHUNK));
-        let until = stream.peek().map_or(f64::INFINITY, |i| i.signal);
-        each(&chunk, first, until);
-        first += chunk.len() as u32;
-        if until == f64::INFINITY {
-            break;
-        }
     }
 }
 

@@ -723,14 +723,15 @@ impl Sink for RunStats {
                 let zeros = &mut self.zeros[scope][class];
                 for (m, v) in values.iter().enumerate() {
                     c.sums[m] += v;
-                    // Whole seconds, rounded; NaN reads as 0. (`as i64` is one
-                    // instruction where `as u64` takes several, and the floor at 0 keeps
-                    // the sign out.) Stages that take no time are common: their zeros
-                    // are counted apart, and added to the histograms when the run is
-                    // over.
-                    let secs = (v + 0.5).max(0.0) as i64 as u64;
-                    if secs > 0 {
-                        record_secs(&mut c.histograms[m], secs);
+                    // Whole seconds, rounded half up; NaN and anything below half a
+                    // second read as 0. (`as i64` is one instruction where `as u64`
+                    // takes several; only values of a second or more reach it, so the
+                    // sign needs no floor.) Stages that take no time are common: their
+                    // zeros are counted apart, and added to the histograms when the run
+                    // is over.
+                    let rounded = v + 0.5;
+                    if rounded >= 1.0 {
+                        record_secs(&mut c.histograms[m], rounded as i64 as u64);
                     } else {
                         zeros[m] += 1;
                     }

@@ -21,6 +21,9 @@ pub struct Tally {
     /// log2 of half the sub-buckets per bucket (HdrHistogram's
     /// `sub_bucket_half_count_magnitude`).
     half_magnitude: u32,
+    /// The values the first bucket holds, as a mask (`2^(half_magnitude + 1) − 1`):
+    /// kept, as recording reads it for every value.
+    sub_bucket_mask: u64,
     /// Values recorded.
     total: u64,
     /// Count per bucket index, as HdrHistogram numbers them; grown a whole bucket at a
@@ -36,9 +39,11 @@ impl Tally {
         // 2 × 10^digits single units.
         let single_unit_values = 2 * 10u32.pow(u32::from(digits));
         let magnitude = single_unit_values.next_power_of_two().trailing_zeros();
+        let half_magnitude = magnitude.max(1) - 1;
         Tally {
             digits,
-            half_magnitude: magnitude.max(1) - 1,
+            half_magnitude,
+            sub_bucket_mask: (2u64 << half_magnitude) - 1,
             total: 0,
             counts: Vec::new(),
         }
@@ -58,9 +63,8 @@ impl Tally {
     /// The bucket index of `value`.
     #[inline]
     fn index_of(&self, value: u64) -> usize {
-        let sub_bucket_mask = (2u64 << self.half_magnitude) - 1;
         // Powers of two by which `value` exceeds what the first bucket holds.
-        let bucket = (63 - self.half_magnitude) - (value | sub_bucket_mask).leading_zeros();
+        let bucket = (63 - self.half_magnitude) - (value | self.sub_bucket_mask).leading_zeros();
         ((bucket as usize) << self.half_magnitude) + (value >> bucket) as usize
     }
 
@@ -110,7 +114,11 @@ impl Tally {
         if index >= self.counts.len() {
             self.grow(index);
         }
-        self.counts[index] = self.counts[index].saturating_add(n);
+        // Indexed once: after the growth above the index is in range, but the compiler
+        // cannot see it and would check twice.
+        if let Some(count) = self.counts.get_mut(index) {
+            *count = count.saturating_add(n);
+        }
         self.total = self.total.saturating_add(u64::from(n));
     }
 

@@ -222,14 +222,16 @@ impl ArrivalModel {
             let mut out = Vec::new();
             let first = horizon.start.date_naive() - chrono::Duration::days(2);
             let days = (horizon.length / 86_400.0).ceil() as i64 + 4;
-            for d in 0..days {
-                let date = first + chrono::Duration::days(d);
-                if tz == chrono_tz::Tz::UTC {
-                    // The same steps without a time-zone lookup per hour (UTC has no
-                    // shifts), which on long horizons cost more than generating the
-                    // incidents: every rest-of-world share is in UTC.
-                    let midnight = horizon.secs(local_instant(tz, date, TimeOfDay(0)));
-                    let weekday = date.weekday().num_days_from_monday() as usize;
+            if tz == chrono_tz::Tz::UTC {
+                // The same steps without a time-zone lookup per hour, nor a date per
+                // day (UTC has no shifts: each midnight is a whole day after the one
+                // before), which on long horizons cost more than generating the
+                // incidents: every rest-of-world share is in UTC.
+                let first_midnight = horizon.secs(local_instant(tz, first, TimeOfDay(0)));
+                let first_weekday = i64::from(first.weekday().num_days_from_monday());
+                for d in 0..days {
+                    let midnight = first_midnight + (d * 86_400) as f64;
+                    let weekday = ((first_weekday + d) % 7) as usize;
                     for h in 0..24u32 {
                         let shape = if hourly { inc.profile[h as usize] } else { 1.0 };
                         let t = midnight + f64::from(h * 3600);
@@ -240,15 +242,18 @@ impl ArrivalModel {
                             out.push((t, r));
                         }
                     }
-                    continue;
                 }
-                for h in 0..24u32 {
-                    let t = horizon.secs(local_instant(tz, date, TimeOfDay(h * 3600)));
-                    let local: DateTime<chrono_tz::Tz> = horizon.instant(t).with_timezone(&tz);
-                    let hour = local.hour() as usize;
-                    let weekday = local.weekday().num_days_from_monday() as usize;
-                    let shape = if hourly { inc.profile[hour] } else { 1.0 };
-                    out.push((t, rate * share * shape * inc.weekday[weekday]));
+            } else {
+                for d in 0..days {
+                    let date = first + chrono::Duration::days(d);
+                    for h in 0..24u32 {
+                        let t = horizon.secs(local_instant(tz, date, TimeOfDay(h * 3600)));
+                        let local: DateTime<chrono_tz::Tz> = horizon.instant(t).with_timezone(&tz);
+                        let hour = local.hour() as usize;
+                        let weekday = local.weekday().num_days_from_monday() as usize;
+                        let shape = if hourly { inc.profile[hour] } else { 1.0 };
+                        out.push((t, rate * share * shape * inc.weekday[weekday]));
+                    }
                 }
             }
             out.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -371,6 +376,11 @@ impl Iterator for ArrivalStream<'_> {
             self.t = m.starts[self.piece];
         }
         let n = m.jurisdictions.len();
+        // One jurisdiction needs no draw (a single agency, nothing from the rest of the
+        // world): the uniform would only be thrown away.
+        if n == 1 {
+            return Some((self.t, m.jurisdictions[0]));
+        }
         let u: f64 = StandardUniform.sample(&mut self.rng);
         let cum = &m.cumulative[self.piece * n..(self.piece + 1) * n];
         let j = cum.partition_point(|&c| c <= u).min(n - 1);

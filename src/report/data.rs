@@ -605,8 +605,13 @@ impl Report {
                 let t = (start + chrono::Duration::days(d)).naive_utc();
                 a.tz.offset_from_utc_datetime(&t).fix().local_minus_utc()
             };
+            // Each day's offset is looked up once: it is the next day's `before`.
+            let mut before = offset(0);
             for d in 0..days {
-                if offset(d) != offset(d + 1) {
+                let after = offset(d + 1);
+                let changes = before != after;
+                before = after;
+                if changes {
                     let w = (d / 7) as usize;
                     match weeks.iter_mut().find(|(x, _)| *x == w) {
                         Some((_, who)) if !who.split('+').any(|m| m == a.id) => {

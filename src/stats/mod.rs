@@ -721,8 +721,14 @@ impl Sink for RunStats {
                     *v = m.value(incident, outcome);
                 }
                 let zeros = &mut self.zeros[scope][class];
-                for (m, v) in values.iter().enumerate() {
-                    c.sums[m] += v;
+                // Zipped, so that no metric's index is checked against three lengths.
+                for (((v, sum), h), zero) in values
+                    .iter()
+                    .zip(&mut c.sums)
+                    .zip(&mut c.histograms)
+                    .zip(zeros.iter_mut())
+                {
+                    *sum += v;
                     // Whole seconds, rounded half up; NaN and anything below half a
                     // second read as 0. (`as i64` is one instruction where `as u64`
                     // takes several; only values of a second or more reach it, so the
@@ -731,9 +737,9 @@ impl Sink for RunStats {
                     // is over.
                     let rounded = v + 0.5;
                     if rounded >= 1.0 {
-                        record_secs(&mut c.histograms[m], rounded as i64 as u64);
+                        record_secs(h, rounded as i64 as u64);
                     } else {
-                        zeros[m] += 1;
+                        *zero += 1;
                     }
                 }
                 let s2r = values[Metric::SignalToResponse.index()];
